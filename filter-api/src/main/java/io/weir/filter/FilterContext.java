@@ -1,0 +1,58 @@
+package io.weir.filter;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A filter instance's position in one disk's stack, handed to {@link FilterFactory#create(FilterContext)}.
+ * Valid until the instance is detached. Safe to use from any thread.
+ */
+@ProviderType
+public interface FilterContext {
+    /** The disk's identifier. */
+    String diskId();
+
+    /** The disk's current capacity in bytes (changes on GROW). */
+    long capacity();
+
+    /** The disk's logical block size: 512 or 4096. Every request the filter sees is aligned to it. */
+    int blockSize();
+
+    /** The largest data length of one request, in bytes. */
+    int maxRequestLength();
+
+    /** The filter's declared name. */
+    String filterName();
+
+    /** The filter's declared class. */
+    FilterClass filterClass();
+
+    /** This instance's configuration, as given when the filter was attached to the disk. */
+    Map<String, Object> properties();
+
+    /**
+     * This instance's configuration as a typed view: {@code type} is an annotation or interface whose methods
+     * name the keys (the style of OSGi Metatype's {@code @ObjectClassDefinition}); missing keys take the
+     * method's default. A value that cannot be converted is an {@link IllegalArgumentException} naming the key.
+     */
+    <T> T config(Class<T> type);
+
+    /** The filter's executor for deferred work. Tasks run in submission order per filter instance. */
+    Executor executor();
+
+    /** Run {@code task} on the filter's executor after {@code delay}. */
+    Future<?> schedule(Runnable task, Duration delay);
+
+    /** The filter's durable metadata store on this disk. */
+    Sidecar sidecar();
+
+    /**
+     * Submit a request of the filter's own (a split part, a write-back, a read-ahead) to the layer below this
+     * one. It is validated like any other request; {@code callback} is called exactly once.
+     */
+    void submit(IoRequest request, IoCallback callback);
+}

@@ -1,0 +1,41 @@
+package io.weir.vscsi;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The catalog of virtual disks and the filters available to them. Every change to the catalog is written
+ * atomically and durably before the method returns, so the catalog survives restarts and crashes.
+ */
+@ProviderType
+public interface DiskService {
+    /** Define and open a new disk. */
+    DiskInfo create(DiskSpec spec) throws DiskException;
+
+    /** All disks, sorted by id. */
+    List<DiskInfo> list();
+
+    /** One disk's information. */
+    DiskInfo info(String id) throws DiskException;
+
+    /** The open disk with this id, if it is serving. */
+    Optional<VirtualDisk> disk(String id);
+
+    /** Grow a disk; filters may refuse. Shrinking is refused. */
+    DiskInfo grow(String id, long newCapacity) throws DiskException;
+
+    /** Close a disk, remove it from the catalog and destroy its backend storage. */
+    void delete(String id) throws DiskException;
+
+    /** Attach a filter (by name) to a disk; on a live disk this stuns it briefly. */
+    DiskInfo attachFilter(String id, String filterName, Map<String, Object> config) throws DiskException;
+
+    /** Detach a filter from a disk; on a live disk this stuns it briefly. */
+    DiskInfo detachFilter(String id, String filterName) throws DiskException;
+
+    /** Filter factories currently registered, sorted by class order then name. */
+    List<FilterInfo> filters();
+}
