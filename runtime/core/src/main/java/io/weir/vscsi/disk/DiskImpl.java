@@ -1,0 +1,632 @@
+package io.weir.vscsi.disk;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.weir.backend.Backend;
+import io.weir.filter.Capability;
+import io.weir.filter.ControlEvent.Kind;
+import io.weir.filter.FilterRefusedException;
+import io.weir.filter.IoCallback;
+import io.weir.filter.IoError;
+import io.weir.filter.IoOp;
+import io.weir.filter.IoRequest;
+import io.weir.filter.IoStatus;
+import io.weir.vscsi.DiskException;
+import io.weir.vscsi.DiskException.Reason;
+import io.weir.vscsi.DiskInfo;
+import io.weir.vscsi.DiskSpec;
+import io.weir.vscsi.DiskState;
+import io.weir.vscsi.DiskStats;
+import io.weir.vscsi.LayerInfo;
+import io.weir.vscsi.stack.EventDelivery;
+import io.weir.vscsi.stack.Flight;
+import io.weir.vscsi.stack.Layer;
+import io.weir.vscsi.stack.LayerServices;
+import io.weir.vscsi.stack.MapHandoff;
+import io.weir.vscsi.stack.RequestCheck;
+import io.weir.vscsi.stack.Stack;
+import io.weir.vscsi.stack.StackHost;
+import io.weir.vscsi.standalone.StandaloneDisk;
+import io.weir.vscsi.store.SidecarStore;
+
+/**
+ * An open virtual disk: validation, admission with a bounded queue depth, tracking of every in-flight
+ * request, stun (park, drain, resume and replay in arrival order), control events and live changes of the
+ * filter stack. The stack is published as an immutable {@link Stack}; each request captures it on entry.
+ */
+public final class DiskImpl implements StandaloneDisk, StackHost {
+    private static final System.Logger LOG = System.getLogger("io.weir.vscsi");
+
+    private final String id;
+    private final int blockSize;
+    private final int maxQueueDepth;
+    private final int maxDataLength;
+    private final Backend backend;
+    private final LayerServices services;
+    private final EventDelivery events;
+    private final Duration eventTimeout;
+    private final SidecarStore sidecars;
+
+    private volatile DiskSpec spec;
+    private volatile long capacity;
+    private volatile Stack stack;
+    private volatile Set<Capability> capabilities;
+
+    // Admission and stun. inFlight is the fast path; the lock guards parking, waiting and replay.
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger ownInFlight = new AtomicInteger();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+    private volatile int waiters;
+    private volatile boolean parking;
+    private volatile boolean closed;
+
+    private final ConcurrentHashMap<Long, Tracked> tracked = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final LongAdder completed = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder bytesRead = new LongAdder();
+    private final LongAdder bytesWritten = new LongAdder();
+
+    private DiskImpl(DiskSpec spec, int maxQueueDepth, int maxDataLength, Backend backend, CorePools pools,
+                     Path sidecarDirectory, Duration eventTimeout) {
+        this.spec = spec;
+        this.id = spec.id();
+        this.capacity = spec.capacity();
+        this.blockSize = spec.blockSize();
+        this.maxQueueDepth = maxQueueDepth;
+        this.maxDataLength = maxDataLength;
+        this.backend = backend;
+        this.eventTimeout = eventTimeout;
+        this.sidecars = new SidecarStore(sidecarDirectory);
+        this.services = new LayerServices(this, pools.filterPool(), pools.scheduler(), sidecars);
+        this.events = new EventDelivery(pools.control());
+    }
+
+    /**
+     * Build the stack from {@code layers}, negotiate capabilities, and send ATTACH then OPEN. On any refusal
+     * the filters already attached are detached again and nothing stays open (the backend is left to the
+     * caller).
+     */
+    public static DiskImpl open(DiskSpec spec, int maxQueueDepth, int maxDataLength, Backend backend,
+                                List<LayerSpec> layers, CorePools pools, Path sidecarDirectory,
+                                Duration eventTimeout) throws DiskException {
+        DiskValidation.checkGeometry(spec.id(), spec.capacity(), spec.blockSize());
+        if (maxQueueDepth < 1 || maxQueueDepth > 65536) {
+            throw new DiskException(Reason.INVALID, "disk '" + spec.id() + "': queue depth " + maxQueueDepth
+                    + " is outside 1..65536");
+        }
+        if (maxDataLength < spec.blockSize() || maxDataLength % spec.blockSize() != 0) {
+            throw new DiskException(Reason.INVALID, "disk '" + spec.id() + "': maximum request length "
+                    + maxDataLength + " is not a positive multiple of the block size " + spec.blockSize());
+        }
+        if (backend.capacity() < spec.capacity()) {
+            throw new DiskException(Reason.INVALID, "disk '" + spec.id() + "': backend holds " + backend.capacity()
+                    + " bytes, less than the disk's capacity of " + spec.capacity());
+        }
+        DiskImpl disk = new DiskImpl(spec, maxQueueDepth, maxDataLength, backend, pools, sidecarDirectory,
+                eventTimeout);
+        List<Layer> built = new ArrayList<>();
+        for (LayerSpec l : layers) {
+            built.add(disk.createLayer(l));
+        }
+        Stack s;
+        try {
+            s = Stack.build(built, backend);
+        } catch (IllegalArgumentException e) {
+            throw new DiskException(Reason.INVALID, "disk '" + spec.id() + "': " + e.getMessage(), e);
+        }
+        disk.stack = s;
+        disk.capabilities = s.capabilities();
+        try {
+            disk.events.deliver(s.layers(), Kind.ATTACH, spec.capacity(), eventTimeout, l -> null);
+        } catch (FilterRefusedException e) {
+            throw new DiskException(Reason.REFUSED, "disk '" + spec.id() + "': " + e.getMessage(), e);
+        }
+        try {
+            disk.events.deliver(s.layers(), Kind.OPEN, spec.capacity(), eventTimeout, l -> null);
+        } catch (FilterRefusedException e) {
+            disk.deliverQuietly(s.layers(), Kind.DETACH);
+            throw new DiskException(Reason.REFUSED, "disk '" + spec.id() + "': " + e.getMessage(), e);
+        }
+        return disk;
+    }
+
+    private Layer createLayer(LayerSpec l) throws DiskException {
+        try {
+            return new Layer(l.name(), l.filterClass(), l.origin(), l.factory(), l.config(), services);
+        } catch (FilterRefusedException e) {
+            throw new DiskException(Reason.REFUSED, "disk '" + id + "': filter '" + l.name() + "' ("
+                    + l.filterClass() + ") refused to be created: " + e.getMessage(), e);
+        }
+    }
+
+    // ---- geometry -------------------------------------------------------------------------------
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public String diskId() {
+        return id;
+    }
+
+    @Override
+    public long capacity() {
+        return capacity;
+    }
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public int maxRequestLength() {
+        return maxDataLength;
+    }
+
+    @Override
+    public int maxDataLength() {
+        return maxDataLength;
+    }
+
+    @Override
+    public int maxQueueDepth() {
+        return maxQueueDepth;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public Stack current() {
+        return stack;
+    }
+
+    public DiskSpec spec() {
+        return spec;
+    }
+
+    public SidecarStore sidecars() {
+        return sidecars;
+    }
+
+    // ---- data path ------------------------------------------------------------------------------
+
+    @Override
+    public void submit(IoRequest request, IoCallback callback) throws InterruptedException {
+        if (closed) {
+            callback.done(IoStatus.failed(IoError.SHUTDOWN, "disk '" + id + "' is closed"));
+            return;
+        }
+        IoStatus bad = RequestCheck.check(request, capacity, blockSize, maxDataLength, capabilities);
+        if (bad != null) {
+            rejected.increment();
+            callback.done(IoStatus.failed(bad.error(), "disk '" + id + "': " + bad.message()));
+            return;
+        }
+        if (!parking && tryAcquire()) {
+            if (!parking) {
+                start(request, callback);
+                return;
+            }
+            release(); // a stun began between the check and the acquire: park behind it
+        }
+        admitSlowly(request, callback);
+    }
+
+    private boolean tryAcquire() {
+        while (true) {
+            int n = inFlight.get();
+            if (n >= maxQueueDepth) {
+                return false;
+            }
+            if (inFlight.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    private void release() {
+        inFlight.decrementAndGet();
+        if (waiters > 0 || parking) {
+            signal();
+        }
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void admitSlowly(IoRequest request, IoCallback callback) throws InterruptedException {
+        lock.lock();
+        try {
+            waiters++;
+            try {
+                while (true) {
+                    if (closed) {
+                        callback.done(IoStatus.failed(IoError.SHUTDOWN, "disk '" + id + "' is closed"));
+                        return;
+                    }
+                    if (parking) {
+                        if (parked.size() < maxQueueDepth) {
+                            parked.add(new Parked(request, callback));
+                            return;
+                        }
+                    } else if (tryAcquire()) {
+                        break;
+                    }
+                    changed.await();
+                }
+            } finally {
+                waiters--;
+            }
+        } finally {
+            lock.unlock();
+        }
+        start(request, callback);
+    }
+
+    private void start(IoRequest request, IoCallback callback) {
+        Tracked t = new Tracked(sequence.incrementAndGet(), request, callback);
+        tracked.put(t.seq, t);
+        Stack s = stack;
+        t.stack = s;
+        s.dispatch(0, request, t, t);
+    }
+
+    private void finish(Tracked t, IoStatus status) {
+        tracked.remove(t.seq);
+        if (status.isOk()) {
+            completed.increment();
+            if (t.request.op() == IoOp.READ) {
+                bytesRead.add(t.request.length());
+            } else if (t.request.op() == IoOp.WRITE) {
+                bytesWritten.add(t.request.length());
+            }
+        } else {
+            failed.increment();
+        }
+        release();
+        try {
+            t.callback.done(status);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(System.Logger.Level.WARNING, "disk '" + id + "': completion callback threw", e);
+        }
+    }
+
+    @Override
+    public void filterRequestStarted() {
+        ownInFlight.incrementAndGet();
+    }
+
+    @Override
+    public void filterRequestEnded() {
+        ownInFlight.decrementAndGet();
+        if (parking) {
+            signal();
+        }
+    }
+
+    // ---- stun -----------------------------------------------------------------------------------
+
+    @Override
+    public void stun(Duration timeout) throws DiskException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            if (closed) {
+                throw new DiskException(Reason.BUSY, "disk '" + id + "' is closed");
+            }
+            if (parking) {
+                throw new DiskException(Reason.BUSY, "disk '" + id + "' is already stunned");
+            }
+            parking = true;
+        } finally {
+            lock.unlock();
+        }
+        deliverQuietly(stack.layers(), Kind.STUN);
+        lock.lock();
+        try {
+            while (inFlight.get() > 0 || ownInFlight.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                waiters++;
+                try {
+                    changed.awaitNanos(left);
+                } finally {
+                    waiters--;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (inFlight.get() > 0 || ownInFlight.get() > 0) {
+            String holders = describeHolders();
+            unstun();
+            throw new DiskException(Reason.BUSY, "disk '" + id + "' did not drain within " + timeout.toMillis()
+                    + " ms and was resumed; still in flight: " + holders);
+        }
+    }
+
+    @Override
+    public void unstun() throws DiskException {
+        if (!parking) {
+            throw new DiskException(Reason.BUSY, "disk '" + id + "' is not stunned");
+        }
+        deliverQuietly(stack.layers(), Kind.UNSTUN);
+        replayParked();
+    }
+
+    /** Replay parked requests in arrival order; new arrivals keep parking behind them until the queue is empty. */
+    private void replayParked() {
+        while (true) {
+            Parked next;
+            lock.lock();
+            try {
+                next = parked.poll();
+                if (next == null) {
+                    parking = false;
+                    changed.signalAll();
+                    return;
+                }
+                changed.signalAll(); // a submitter blocked on a full park queue may now park
+                waiters++;
+                try {
+                    while (!tryAcquire()) {
+                        changed.awaitUninterruptibly();
+                    }
+                } finally {
+                    waiters--;
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (closed) {
+                release();
+                next.callback.done(IoStatus.failed(IoError.SHUTDOWN, "disk '" + id + "' is closed"));
+            } else {
+                start(next.request, next.callback);
+            }
+        }
+    }
+
+    private String describeHolders() {
+        Stack s = stack;
+        Map<String, Integer> counts = new TreeMap<>();
+        for (Tracked t : tracked.values()) {
+            Stack at = t.stack;
+            int depth = t.depth();
+            String where = depth >= at.size() ? "backend" : at.layers().get(depth).label();
+            counts.merge(where, 1, Integer::sum);
+        }
+        int own = ownInFlight.get();
+        if (own > 0) {
+            counts.merge("filters' own requests", own, Integer::sum);
+        }
+        return counts.isEmpty() ? "nothing (stack " + s + ")" : counts.toString();
+    }
+
+    // ---- control --------------------------------------------------------------------------------
+
+    @Override
+    public void deliver(Kind kind, Duration deadline) throws FilterRefusedException {
+        events.deliver(stack.layers(), kind, capacity, deadline, l -> new MapHandoff(64 << 20));
+    }
+
+    private void deliverQuietly(List<Layer> layers, Kind kind) {
+        try {
+            events.deliver(layers, kind, capacity, eventTimeout, l -> new MapHandoff(64 << 20));
+        } catch (FilterRefusedException e) {
+            LOG.log(System.Logger.Level.WARNING, "disk '" + id + "': " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void grow(long newCapacity, Duration deadline) throws DiskException {
+        if (newCapacity <= capacity) {
+            throw new DiskException(Reason.INVALID, "disk '" + id + "': new capacity " + newCapacity
+                    + " is not larger than the current " + capacity + " (shrinking is not supported)");
+        }
+        DiskValidation.checkGeometry(id, newCapacity, blockSize);
+        List<Layer> layers = stack.layers();
+        try {
+            events.deliver(layers, Kind.GROW, newCapacity, deadline, l -> null);
+        } catch (FilterRefusedException e) {
+            throw new DiskException(Reason.REFUSED, "disk '" + id + "': " + e.getMessage(), e);
+        }
+        try {
+            if (backend.capacity() < newCapacity) {
+                backend.grow(newCapacity);
+            }
+        } catch (IOException | RuntimeException e) {
+            deliverQuietly(layers, Kind.GROW_ABORT);
+            throw new DiskException(Reason.IO, "disk '" + id + "': backend could not grow to " + newCapacity
+                    + " bytes: " + e.getMessage(), e);
+        }
+        capacity = newCapacity;
+        spec = spec.withCapacity(newCapacity);
+    }
+
+    /** Add a filter to the live disk: create it, stun, ATTACH and OPEN it, republish, resume. */
+    public void attachLive(LayerSpec l, Duration stunTimeout) throws DiskException, InterruptedException {
+        Layer layer = createLayer(l);
+        stun(stunTimeout);
+        try {
+            Stack next;
+            try {
+                next = stack.with(layer);
+            } catch (IllegalArgumentException e) {
+                throw new DiskException(Reason.INVALID, "disk '" + id + "': " + e.getMessage(), e);
+            }
+            try {
+                events.deliver(List.of(layer), Kind.ATTACH, capacity, eventTimeout, x -> null);
+            } catch (FilterRefusedException e) {
+                throw new DiskException(Reason.REFUSED, "disk '" + id + "': " + e.getMessage(), e);
+            }
+            try {
+                events.deliver(List.of(layer), Kind.OPEN, capacity, eventTimeout, x -> null);
+            } catch (FilterRefusedException e) {
+                deliverQuietly(List.of(layer), Kind.DETACH);
+                throw new DiskException(Reason.REFUSED, "disk '" + id + "': " + e.getMessage(), e);
+            }
+            publish(next);
+        } finally {
+            unstun();
+        }
+    }
+
+    /** Remove a filter from the live disk: stun, CLOSE and DETACH it, republish, resume. */
+    public void detachLive(String filterName, Duration stunTimeout) throws DiskException, InterruptedException {
+        Layer layer = stack.layers().stream().filter(x -> x.name().equals(filterName)).findFirst()
+                .orElseThrow(() -> new DiskException(Reason.NOT_FOUND, "disk '" + id + "' has no filter '"
+                        + filterName + "'"));
+        stun(stunTimeout);
+        try {
+            Stack next = stack.without(layer);
+            deliverQuietly(List.of(layer), Kind.CLOSE);
+            deliverQuietly(List.of(layer), Kind.DETACH);
+            publish(next);
+        } finally {
+            unstun();
+        }
+    }
+
+    private void publish(Stack next) {
+        stack = next;
+        capabilities = next.capabilities();
+    }
+
+    @Override
+    public DiskInfo info() {
+        Stack s = stack;
+        List<LayerInfo> layers = new ArrayList<>();
+        String reason = "";
+        for (Layer l : s.layers()) {
+            layers.add(new LayerInfo(l.name(), l.filterClass(), l.origin(), l.faults()));
+            if (l.faults() > 0) {
+                reason = l.label() + ": " + l.lastFault();
+            }
+        }
+        DiskState state = closed ? DiskState.CLOSED
+                : parking ? DiskState.STUNNED
+                : reason.isEmpty() ? DiskState.ONLINE : DiskState.DEGRADED;
+        int parkedNow;
+        lock.lock();
+        try {
+            parkedNow = parked.size();
+        } finally {
+            lock.unlock();
+        }
+        DiskStats stats = new DiskStats(completed.sum(), failed.sum(), rejected.sum(), inFlight.get(), parkedNow,
+                bytesRead.sum(), bytesWritten.sum());
+        return new DiskInfo(spec, state, reason, s.capabilities(), layers, stats);
+    }
+
+    /**
+     * Stun (draining what is in flight), send CLOSE and DETACH, fail whatever is still parked with SHUTDOWN,
+     * and close the backend, which makes everything durable.
+     */
+    @Override
+    public void close() throws DiskException {
+        if (closed) {
+            return;
+        }
+        try {
+            stun(eventTimeout);
+        } catch (DiskException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage());
+            parking = true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Layer> layers = stack.layers();
+        deliverQuietly(layers, Kind.CLOSE);
+        deliverQuietly(layers, Kind.DETACH);
+        List<Parked> orphans;
+        lock.lock();
+        try {
+            closed = true;
+            orphans = new ArrayList<>(parked);
+            parked.clear();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (Parked p : orphans) {
+            p.callback.done(IoStatus.failed(IoError.SHUTDOWN, "disk '" + id + "' was closed while stunned"));
+        }
+        try {
+            backend.close();
+        } catch (IOException | RuntimeException e) {
+            throw new DiskException(Reason.IO, "disk '" + id + "': backend failed to close cleanly: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** How long a stun may wait to drain, and each control event's deadline. */
+    public Duration eventTimeout() {
+        return eventTimeout;
+    }
+
+    private record Parked(IoRequest request, IoCallback callback) {
+    }
+
+    /** A front-end request in flight: completes its caller exactly once and releases its queue slot. */
+    private final class Tracked extends Flight {
+        final long seq;
+        final IoRequest request;
+        final IoCallback callback;
+        volatile Stack stack;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        Tracked(long seq, IoRequest request, IoCallback callback) {
+            this.seq = seq;
+            this.request = request;
+            this.callback = callback;
+        }
+
+        @Override
+        public void done(IoStatus status) {
+            if (!done.compareAndSet(false, true)) {
+                LOG.log(System.Logger.Level.WARNING, "disk '" + id + "': " + request
+                        + " completed more than once by the stack; later completion ignored");
+                return;
+            }
+            finish(this, status);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.weir.vscsi.stack;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+import io.weir.filter.IoCallback;
+import io.weir.filter.IoChain;
+import io.weir.filter.IoError;
+import io.weir.filter.IoRequest;
+import io.weir.filter.IoStatus;
+
+/**
+ * One request at one layer: the {@link IoChain} the filter disposes of the request through, and the callback
+ * through which the layer below reports back. Enforces exactly one disposition and exactly one completion.
+ */
+final class Exchange implements IoChain, IoCallback {
+    private static final int PENDING = 0;
+    private static final int PASSED = 1;
+    private static final int DONE = 2;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Exchange.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Stack stack;
+    private final int index;
+    private final Layer layer;
+    private final IoRequest request;
+    private final Flight flight;
+    private final IoCallback up;
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state;
+
+    Exchange(Stack stack, int index, Layer layer, IoRequest request, Flight flight, IoCallback up) {
+        this.stack = stack;
+        this.index = index;
+        this.layer = layer;
+        this.request = request;
+        this.flight = flight;
+        this.up = up;
+    }
+
+    @Override
+    public IoRequest request() {
+        return request;
+    }
+
+    @Override
+    public void pass() {
+        claim(PASSED, "passed");
+        stack.dispatch(index + 1, request, flight, this);
+    }
+
+    @Override
+    public void pass(IoRequest replacement) {
+        if (replacement == request) {
+            pass();
+            return;
+        }
+        claim(PASSED, "passed");
+        String wrong = null;
+        if (replacement == null) {
+            wrong = "passed null in place of " + request;
+        } else if (replacement.op() != request.op()) {
+            wrong = "passed a " + replacement.op() + " in place of " + request;
+        } else {
+            StackHost host = layer.context().host();
+            IoStatus bad = RequestCheck.checkRange(replacement, host.capacity(), host.blockSize(), host.maxDataLength());
+            if (bad != null) {
+                wrong = "passed an invalid request in place of " + request + ": " + bad.message();
+            }
+        }
+        if (wrong != null) {
+            String message = layer.label() + " " + wrong;
+            layer.fault(message, null);
+            STATE.setVolatile(this, DONE);
+            up.done(IoStatus.failed(IoError.FILTER_FAULT, message));
+            return;
+        }
+        stack.dispatch(index + 1, replacement, flight, this);
+    }
+
+    @Override
+    public void complete() {
+        claim(DONE, "completed");
+        up.done(IoStatus.OK);
+    }
+
+    @Override
+    public void fail(IoError error, String message) {
+        claim(DONE, "failed");
+        if (error == null) {
+            String m = layer.label() + " failed " + request + " without an error code: " + message;
+            layer.fault(m, null);
+            up.done(IoStatus.failed(IoError.FILTER_FAULT, m));
+            return;
+        }
+        up.done(IoStatus.failed(error, layer.name() + ": " + message));
+    }
+
+    /** The layer below completed the request this layer passed. */
+    @Override
+    public void done(IoStatus status) {
+        if (!STATE.compareAndSet(this, PASSED, DONE)) {
+            layer.fault("the layer below " + layer.label() + " completed " + request + " more than once", null);
+            return;
+        }
+        IoStatus result;
+        try {
+            result = layer.filter().completed(request, status);
+            if (result == null) {
+                String m = layer.label() + " returned no status for the completion of " + request;
+                layer.fault(m, null);
+                result = IoStatus.failed(IoError.FILTER_FAULT, m);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            String m = layer.label() + " threw " + e + " on the completion of " + request;
+            layer.fault(m, e);
+            result = IoStatus.failed(IoError.FILTER_FAULT, m);
+        }
+        up.done(result);
+    }
+
+    /** The filter threw from {@code handle}: fail the request unless it was already disposed of. */
+    void threw(Throwable e) {
+        String m = layer.label() + " threw " + e + " while handling " + request;
+        layer.fault(m, e);
+        if (STATE.compareAndSet(this, PENDING, DONE)) {
+            up.done(IoStatus.failed(IoError.FILTER_FAULT, m));
+        }
+    }
+
+    private void claim(int next, String verb) {
+        int prior = (int) STATE.compareAndExchange(this, PENDING, next);
+        if (prior != PENDING) {
+            String m = layer.label() + " " + verb + " " + request + " after it had already "
+                    + (prior == PASSED ? "passed it down" : "completed or failed it")
+                    + ": each request must be disposed of exactly once";
+            layer.fault(m, null);
+            throw new IllegalStateException(m);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package io.weir.vscsi.stack;
+
+/** The live shape of a disk as layers need it. */
+public interface Geometry {
+    String diskId();
+
+    long capacity();
+
+    int blockSize();
+
+    int maxDataLength();
+}
