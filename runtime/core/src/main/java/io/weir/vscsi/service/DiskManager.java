@@ -1,0 +1,662 @@
+package io.weir.vscsi.service;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import io.weir.backend.Backend;
+import io.weir.backend.BackendProvider;
+import io.weir.backend.BackendSpec;
+import io.weir.filter.FilterClass;
+import io.weir.filter.FilterFactory;
+import io.weir.filter.FilterType;
+import io.weir.vscsi.DiskException;
+import io.weir.vscsi.DiskException.Reason;
+import io.weir.vscsi.DiskInfo;
+import io.weir.vscsi.DiskService;
+import io.weir.vscsi.DiskSpec;
+import io.weir.vscsi.DiskState;
+import io.weir.vscsi.DiskStats;
+import io.weir.vscsi.FilterAttachment;
+import io.weir.vscsi.FilterInfo;
+import io.weir.vscsi.VirtualDisk;
+import io.weir.vscsi.disk.CorePools;
+import io.weir.vscsi.disk.DiskImpl;
+import io.weir.vscsi.disk.DiskValidation;
+import io.weir.vscsi.disk.LayerSpec;
+import io.weir.vscsi.store.Catalog;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The {@link DiskService}: keeps the catalog, opens each disk once its backend provider and every filter it
+ * names are registered, and closes it (disk goes back to WAITING) when one of them leaves. All changes are
+ * serialised by one lock; each is written to the catalog atomically before it is reported done, in the order
+ * that leaves nothing dangling after a crash.
+ */
+@Component(service = DiskService.class, immediate = true, configurationPid = DiskManager.PID)
+@Designate(ocd = DiskManager.Config.class)
+public final class DiskManager implements DiskService {
+    /** Configuration PID of the core. */
+    public static final String PID = "io.weir.vscsi";
+    /** Framework property naming the data directory when the configuration does not. */
+    public static final String DATA_DIR_PROPERTY = "weir.data.dir";
+    /** Framework property: create the demo disk on first start. */
+    public static final String DEMO_PROPERTY = "weir.demo";
+
+    private static final System.Logger LOG = System.getLogger("io.weir.vscsi");
+    private static final Pattern FILTER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+
+    @ObjectClassDefinition(name = "Weir vSCSI core", description = "Virtual disks and their data path")
+    public @interface Config {
+        @AttributeDefinition(description = "Data directory; empty means the framework property weir.data.dir")
+        String dataDir() default "";
+
+        @AttributeDefinition(description = "Requests in flight per disk before submitters wait", min = "1", max = "65536")
+        int maxQueueDepth() default 128;
+
+        @AttributeDefinition(description = "Largest READ or WRITE in bytes", min = "4096")
+        int maxRequestLength() default 32 << 20;
+
+        @AttributeDefinition(description = "Deadline of each control event and of a drain, in milliseconds", min = "100")
+        long eventTimeoutMillis() default 30_000;
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, Managed> disks = new TreeMap<>();
+    private final Map<String, FactoryEntry> factories = new HashMap<>();
+    private final Map<String, BackendProvider> providers = new HashMap<>();
+
+    private Path dataDir;
+    private Catalog catalog;
+    private CorePools pools;
+    private int maxQueueDepth;
+    private int maxRequestLength;
+    private Duration eventTimeout;
+    private boolean active;
+    private String catalogProblem;
+
+    private static final class Managed {
+        DiskSpec spec;
+        DiskImpl open;
+        DiskState state = DiskState.WAITING;
+        String reason = "";
+
+        Managed(DiskSpec spec) {
+            this.spec = spec;
+        }
+    }
+
+    private record FactoryEntry(String name, FilterClass filterClass, String origin, FilterFactory factory) {
+    }
+
+    @Activate
+    void activate(BundleContext context, Config config) throws IOException {
+        String dir = config.dataDir().isEmpty() ? context.getProperty(DATA_DIR_PROPERTY) : config.dataDir();
+        if (dir == null || dir.isBlank()) {
+            throw new IllegalStateException("no data directory: set configuration " + PID + "/dataDir or the"
+                    + " framework property " + DATA_DIR_PROPERTY);
+        }
+        lock.lock();
+        try {
+            dataDir = Paths.get(dir).toAbsolutePath();
+            Files.createDirectories(dataDir);
+            maxQueueDepth = config.maxQueueDepth();
+            maxRequestLength = config.maxRequestLength();
+            eventTimeout = Duration.ofMillis(config.eventTimeoutMillis());
+            pools = CorePools.create("weir-");
+            catalog = new Catalog(dataDir);
+            boolean firstStart = !catalog.exists();
+            try {
+                for (DiskSpec spec : catalog.load()) {
+                    disks.put(spec.id(), new Managed(spec));
+                }
+            } catch (IOException e) {
+                catalogProblem = e.getMessage();
+                LOG.log(System.Logger.Level.ERROR, catalogProblem);
+            }
+            if (firstStart && Boolean.parseBoolean(context.getProperty(DEMO_PROPERTY))) {
+                DiskSpec demo = new DiskSpec("demo", 1L << 30, 512, "file", Map.of(),
+                        List.of(new FilterAttachment("passthrough", Map.of())));
+                disks.put(demo.id(), new Managed(demo));
+                try {
+                    saveCatalog();
+                } catch (DiskException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+                LOG.log(System.Logger.Level.INFO, "first start: defined demo disk (1 GiB, file backend, passthrough filter)");
+            }
+            active = true;
+            reconcile();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        lock.lock();
+        try {
+            active = false;
+            for (Managed m : disks.values()) {
+                closeQuietly(m, DiskState.CLOSED, "runtime stopped");
+            }
+        } finally {
+            lock.unlock();
+        }
+        pools.close();
+    }
+
+    // ---- service dynamics -----------------------------------------------------------------------
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindBackendProvider(BackendProvider provider, Map<String, Object> props) {
+        Object type = props.get(BackendProvider.TYPE);
+        if (!(type instanceof String t) || t.isBlank()) {
+            LOG.log(System.Logger.Level.ERROR, "backend provider " + provider + " has no " + BackendProvider.TYPE
+                    + " service property; ignored");
+            return;
+        }
+        lock.lock();
+        try {
+            if (providers.putIfAbsent(t, provider) != null) {
+                LOG.log(System.Logger.Level.ERROR, "a second backend provider of type '" + t + "' was ignored");
+                return;
+            }
+            reconcile();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void unbindBackendProvider(BackendProvider provider, Map<String, Object> props) {
+        lock.lock();
+        try {
+            Object type = props.get(BackendProvider.TYPE);
+            if (!providers.remove(type, provider)) {
+                return;
+            }
+            for (Managed m : disks.values()) {
+                if (m.spec.backendType().equals(type)) {
+                    closeQuietly(m, DiskState.WAITING, "backend type '" + type + "' went away");
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindFilterFactory(ServiceReference<FilterFactory> ref, FilterFactory factory) {
+        Object name = ref.getProperty(FilterType.NAME);
+        Object cls = ref.getProperty(FilterType.CLASS);
+        String origin = ref.getBundle() == null ? "?"
+                : ref.getBundle().getSymbolicName() + " " + ref.getBundle().getVersion();
+        if (!(name instanceof String n) || !FILTER_NAME.matcher(n).matches()) {
+            LOG.log(System.Logger.Level.ERROR, "filter factory from " + origin + " has an invalid "
+                    + FilterType.NAME + " '" + name + "' (1-64 lower-case letters, digits and '-'); ignored");
+            return;
+        }
+        FilterClass filterClass;
+        try {
+            filterClass = FilterClass.valueOf(String.valueOf(cls));
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.ERROR, "filter '" + n + "' from " + origin + " declares an unknown "
+                    + FilterType.CLASS + " '" + cls + "'; ignored");
+            return;
+        }
+        lock.lock();
+        try {
+            FactoryEntry prior = factories.putIfAbsent(n, new FactoryEntry(n, filterClass, origin, factory));
+            if (prior != null) {
+                LOG.log(System.Logger.Level.ERROR, "filter '" + n + "' from " + origin + " ignored: the name is"
+                        + " already provided by " + prior.origin());
+                return;
+            }
+            reconcile();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void unbindFilterFactory(ServiceReference<FilterFactory> ref, FilterFactory factory) {
+        lock.lock();
+        try {
+            Object name = ref.getProperty(FilterType.NAME);
+            FactoryEntry entry = factories.get(name);
+            if (entry == null || entry.factory() != factory) {
+                return;
+            }
+            factories.remove(name);
+            for (Managed m : disks.values()) {
+                if (m.open != null && uses(m.spec, (String) name)) {
+                    closeQuietly(m, DiskState.WAITING, "filter '" + name + "' went away");
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- DiskService ----------------------------------------------------------------------------
+
+    @Override
+    public DiskInfo create(DiskSpec spec) throws DiskException {
+        lock.lock();
+        try {
+            requireActive();
+            DiskValidation.checkId(spec.id());
+            DiskValidation.checkGeometry(spec.id(), spec.capacity(), spec.blockSize());
+            if (disks.containsKey(spec.id())) {
+                throw new DiskException(Reason.EXISTS, "disk '" + spec.id() + "' exists already");
+            }
+            if (!providers.containsKey(spec.backendType())) {
+                throw new DiskException(Reason.INVALID, "backend type '" + spec.backendType()
+                        + "' is not available (available: " + String.join(", ", new TreeMap<>(providers).keySet()) + ")");
+            }
+            for (FilterAttachment f : spec.filters()) {
+                requireFactory(f.filterName());
+            }
+            Path dir = diskDirectory(spec.id());
+            if (Files.exists(dir)) {
+                LOG.log(System.Logger.Level.WARNING, "removing leftover storage of a disk named '" + spec.id()
+                        + "' that is not in the catalog: " + dir);
+                deleteTree(dir);
+            }
+            Managed m = new Managed(spec);
+            open(m);
+            if (m.open == null) {
+                throw new DiskException(m.state == DiskState.FAILED ? Reason.REFUSED : Reason.INVALID, m.reason);
+            }
+            disks.put(spec.id(), m);
+            try {
+                saveCatalog();
+            } catch (DiskException e) {
+                disks.remove(spec.id());
+                closeQuietly(m, DiskState.CLOSED, "catalog write failed");
+                destroyStorage(m.spec);
+                throw e;
+            }
+            return infoOf(m);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<DiskInfo> list() {
+        lock.lock();
+        try {
+            return disks.values().stream().map(this::infoOf).toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public DiskInfo info(String id) throws DiskException {
+        lock.lock();
+        try {
+            return infoOf(managed(id));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<VirtualDisk> disk(String id) {
+        lock.lock();
+        try {
+            Managed m = disks.get(id);
+            return m == null || m.open == null ? Optional.empty() : Optional.of(m.open);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public DiskInfo grow(String id, long newCapacity) throws DiskException {
+        lock.lock();
+        try {
+            requireActive();
+            Managed m = managed(id);
+            if (m.open == null) {
+                throw new DiskException(Reason.BUSY, "disk '" + id + "' is " + m.state + " (" + m.reason
+                        + "); it can only grow while online");
+            }
+            // Backend first, catalog second: after a crash in between, the backend is larger than the
+            // catalog says, which the disk opens safely at the old capacity.
+            m.open.grow(newCapacity, eventTimeout);
+            m.spec = m.spec.withCapacity(newCapacity);
+            saveCatalog();
+            return infoOf(m);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void delete(String id) throws DiskException {
+        lock.lock();
+        try {
+            requireActive();
+            Managed m = managed(id);
+            disks.remove(id);
+            try {
+                saveCatalog();
+            } catch (DiskException e) {
+                disks.put(id, m);
+                throw e;
+            }
+            closeQuietly(m, DiskState.CLOSED, "deleted");
+            destroyStorage(m.spec);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public DiskInfo attachFilter(String id, String filterName, Map<String, Object> config) throws DiskException {
+        lock.lock();
+        try {
+            requireActive();
+            Managed m = managed(id);
+            FactoryEntry entry = requireFactory(filterName);
+            if (uses(m.spec, filterName)) {
+                throw new DiskException(Reason.EXISTS, "disk '" + id + "' already has filter '" + filterName + "'");
+            }
+            for (FilterAttachment f : m.spec.filters()) {
+                FactoryEntry other = factories.get(f.filterName());
+                if (other != null && other.filterClass() == entry.filterClass()) {
+                    throw new DiskException(Reason.INVALID, "disk '" + id + "' already has a " + entry.filterClass()
+                            + " filter ('" + f.filterName() + "'); one filter per class");
+                }
+            }
+            List<FilterAttachment> next = new ArrayList<>(m.spec.filters());
+            next.add(new FilterAttachment(filterName, config));
+            DiskSpec nextSpec = m.spec.withFilters(next);
+            if (m.open != null) {
+                m.open.attachLive(layerSpec(entry, config), eventTimeout);
+            }
+            DiskSpec prior = m.spec;
+            m.spec = nextSpec;
+            try {
+                saveCatalog();
+            } catch (DiskException e) {
+                m.spec = prior;
+                if (m.open != null) {
+                    detachQuietly(m, filterName);
+                }
+                throw e;
+            }
+            if (m.open == null) {
+                open(m);
+            }
+            return infoOf(m);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DiskException(Reason.BUSY, "interrupted while attaching filter '" + filterName + "'");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public DiskInfo detachFilter(String id, String filterName) throws DiskException {
+        lock.lock();
+        try {
+            requireActive();
+            Managed m = managed(id);
+            if (!uses(m.spec, filterName)) {
+                throw new DiskException(Reason.NOT_FOUND, "disk '" + id + "' has no filter '" + filterName + "'");
+            }
+            List<FilterAttachment> next = new ArrayList<>(m.spec.filters());
+            next.removeIf(f -> f.filterName().equals(filterName));
+            DiskSpec prior = m.spec;
+            m.spec = prior.withFilters(next);
+            try {
+                saveCatalog();
+            } catch (DiskException e) {
+                m.spec = prior;
+                throw e;
+            }
+            if (m.open != null) {
+                m.open.detachLive(filterName, eventTimeout);
+                m.open.sidecars().remove(filterName);
+            } else {
+                open(m);
+            }
+            return infoOf(m);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DiskException(Reason.BUSY, "interrupted while detaching filter '" + filterName + "'");
+        } catch (IOException e) {
+            throw new DiskException(Reason.IO, "disk '" + id + "': filter '" + filterName
+                    + "' detached but its sidecar could not be removed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<FilterInfo> filters() {
+        lock.lock();
+        try {
+            return factories.values().stream()
+                    .sorted(Comparator.comparingInt((FactoryEntry f) -> f.filterClass().order())
+                            .thenComparing(FactoryEntry::name))
+                    .map(f -> new FilterInfo(f.name(), f.filterClass(), f.origin(),
+                            disks.values().stream().filter(m -> uses(m.spec, f.name())).map(m -> m.spec.id()).toList()))
+                    .toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- internals ------------------------------------------------------------------------------
+
+    private void requireActive() throws DiskException {
+        if (!active) {
+            throw new DiskException(Reason.BUSY, "the disk service is stopping");
+        }
+        if (catalogProblem != null) {
+            throw new DiskException(Reason.IO, catalogProblem);
+        }
+    }
+
+    private Managed managed(String id) throws DiskException {
+        Managed m = disks.get(id);
+        if (m == null) {
+            throw new DiskException(Reason.NOT_FOUND, "no disk named '" + id + "'");
+        }
+        return m;
+    }
+
+    private FactoryEntry requireFactory(String name) throws DiskException {
+        FactoryEntry e = factories.get(name);
+        if (e == null) {
+            throw new DiskException(Reason.NOT_FOUND, "no filter named '" + name + "' is installed");
+        }
+        return e;
+    }
+
+    private static boolean uses(DiskSpec spec, String filterName) {
+        return spec.filters().stream().anyMatch(f -> f.filterName().equals(filterName));
+    }
+
+    private static LayerSpec layerSpec(FactoryEntry e, Map<String, Object> config) {
+        return new LayerSpec(e.name(), e.filterClass(), e.origin(), e.factory(), config);
+    }
+
+    /** Open every disk that is waiting and can be opened now. */
+    private void reconcile() {
+        if (!active) {
+            return;
+        }
+        for (Managed m : disks.values()) {
+            if (m.open == null && m.state != DiskState.CLOSED) {
+                open(m);
+            }
+        }
+    }
+
+    /** Try to open one disk; on failure record why in its state. */
+    private void open(Managed m) {
+        DiskSpec spec = m.spec;
+        try {
+            DiskValidation.checkId(spec.id());
+            DiskValidation.checkGeometry(spec.id(), spec.capacity(), spec.blockSize());
+        } catch (DiskException e) {
+            m.state = DiskState.FAILED;
+            m.reason = e.getMessage();
+            return;
+        }
+        BackendProvider provider = providers.get(spec.backendType());
+        if (provider == null) {
+            m.state = DiskState.WAITING;
+            m.reason = "backend type '" + spec.backendType() + "' is not available";
+            return;
+        }
+        List<LayerSpec> layers = new ArrayList<>();
+        for (FilterAttachment f : spec.filters()) {
+            FactoryEntry e = factories.get(f.filterName());
+            if (e == null) {
+                m.state = DiskState.WAITING;
+                m.reason = "filter '" + f.filterName() + "' is not installed";
+                return;
+            }
+            layers.add(layerSpec(e, f.config()));
+        }
+        Path dir = diskDirectory(spec.id());
+        Backend backend;
+        try {
+            Files.createDirectories(dir.resolve("backend"));
+            Files.createDirectories(dir.resolve("sidecars"));
+            backend = provider.open(backendSpec(spec));
+        } catch (IOException | RuntimeException e) {
+            m.state = DiskState.FAILED;
+            m.reason = "backend '" + spec.backendType() + "' could not open: " + e.getMessage();
+            LOG.log(System.Logger.Level.ERROR, "disk '" + spec.id() + "': " + m.reason, e);
+            return;
+        }
+        try {
+            m.open = DiskImpl.open(spec, maxQueueDepth, maxRequestLength, backend, layers, pools,
+                    dir.resolve("sidecars"), eventTimeout);
+            m.state = DiskState.ONLINE;
+            m.reason = "";
+            LOG.log(System.Logger.Level.INFO, "disk '" + spec.id() + "' online: " + m.open.current());
+        } catch (DiskException e) {
+            m.state = DiskState.FAILED;
+            m.reason = e.getMessage();
+            LOG.log(System.Logger.Level.ERROR, m.reason);
+            try {
+                backend.close();
+            } catch (IOException | RuntimeException ce) {
+                LOG.log(System.Logger.Level.WARNING, "disk '" + spec.id() + "': backend close failed", ce);
+            }
+        }
+    }
+
+    private BackendSpec backendSpec(DiskSpec spec) {
+        return new BackendSpec(spec.id(), spec.capacity(), spec.blockSize(),
+                diskDirectory(spec.id()).resolve("backend"), spec.backendOptions());
+    }
+
+    private void closeQuietly(Managed m, DiskState next, String why) {
+        if (m.open != null) {
+            try {
+                m.open.close();
+            } catch (DiskException e) {
+                LOG.log(System.Logger.Level.ERROR, e.getMessage(), e);
+            }
+            m.open = null;
+        }
+        m.state = next;
+        m.reason = why;
+    }
+
+    private void detachQuietly(Managed m, String filterName) {
+        try {
+            m.open.detachLive(filterName, eventTimeout);
+        } catch (DiskException e) {
+            LOG.log(System.Logger.Level.ERROR, e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void destroyStorage(DiskSpec spec) {
+        BackendProvider provider = providers.get(spec.backendType());
+        try {
+            if (provider != null) {
+                provider.destroy(backendSpec(spec));
+            }
+            deleteTree(diskDirectory(spec.id()));
+        } catch (DiskException | IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "disk '" + spec.id() + "' was deleted from the catalog but its"
+                    + " storage could not be removed: " + e.getMessage(), e);
+        }
+    }
+
+    private Path diskDirectory(String id) {
+        return dataDir.resolve("disks").resolve(id);
+    }
+
+    private void saveCatalog() throws DiskException {
+        List<DiskSpec> specs = new ArrayList<>();
+        for (Managed m : disks.values()) {
+            specs.add(m.spec);
+        }
+        try {
+            catalog.save(specs);
+        } catch (IOException e) {
+            throw new DiskException(Reason.IO, "could not write the catalog " + catalog.file() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private DiskInfo infoOf(Managed m) {
+        if (m.open != null) {
+            DiskInfo live = m.open.info();
+            return new DiskInfo(m.spec, live.state(), live.reason(), live.capabilities(), live.stack(), live.stats());
+        }
+        return new DiskInfo(m.spec, m.state, m.reason, Set.of(), List.of(),
+                new DiskStats(0, 0, 0, 0, 0, 0, 0));
+    }
+
+    private static void deleteTree(Path dir) throws DiskException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new DiskException(Reason.IO, "could not remove " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}
