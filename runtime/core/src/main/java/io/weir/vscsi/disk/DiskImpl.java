@@ -76,6 +76,7 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
     private volatile int waiters;
     private volatile boolean parking;
     private volatile boolean closed;
+    private volatile List<Layer> stunnedLayers = List.of();
 
     private final ConcurrentHashMap<Long, Tracked> tracked = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
@@ -352,7 +353,8 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         } finally {
             lock.unlock();
         }
-        deliverQuietly(stack.layers(), Kind.STUN);
+        stunnedLayers = stack.layers();
+        deliverQuietly(stunnedLayers, Kind.STUN);
         lock.lock();
         try {
             while (inFlight.get() > 0 || ownInFlight.get() > 0) {
@@ -383,7 +385,10 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         if (!parking) {
             throw new DiskException(Reason.BUSY, "disk '" + id + "' is not stunned");
         }
-        deliverQuietly(stack.layers(), Kind.UNSTUN);
+        // Only layers that were told of the stun hear of its end; a layer published meanwhile starts unstunned.
+        List<Layer> resumed = new ArrayList<>(stack.layers());
+        resumed.retainAll(stunnedLayers);
+        deliverQuietly(resumed, Kind.UNSTUN);
         replayParked();
     }
 
