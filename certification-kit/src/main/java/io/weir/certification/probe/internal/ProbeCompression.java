@@ -1,0 +1,21 @@
+package io.weir.certification.probe.internal;
+
+import io.weir.certification.probe.ProbeFilterFactory;
+import io.weir.certification.probe.ProbeRecorder;
+import io.weir.filter.FilterClass;
+import io.weir.filter.FilterFactory;
+import io.weir.filter.FilterType;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** The kit's COMPRESSION probe, {@code probe-compression}, recording into the kit's {@link ProbeRecorder} service. */
+@Component(service = {FilterFactory.class, ProbeFilterFactory.class})
+@FilterType(filterName = "probe-compression", filterClass = FilterClass.COMPRESSION)
+public final class ProbeCompression extends ProbeFilterFactory {
+    @Activate
+    public ProbeCompression(@Reference ProbeRecorder recorder) {
+        super(FilterClass.COMPRESSION, recorder);
+    }
+}

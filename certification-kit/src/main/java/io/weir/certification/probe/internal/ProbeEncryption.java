@@ -1,0 +1,21 @@
+package io.weir.certification.probe.internal;
+
+import io.weir.certification.probe.ProbeFilterFactory;
+import io.weir.certification.probe.ProbeRecorder;
+import io.weir.filter.FilterClass;
+import io.weir.filter.FilterFactory;
+import io.weir.filter.FilterType;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** The kit's ENCRYPTION probe, {@code probe-encryption}, recording into the kit's {@link ProbeRecorder} service. */
+@Component(service = {FilterFactory.class, ProbeFilterFactory.class})
+@FilterType(filterName = "probe-encryption", filterClass = FilterClass.ENCRYPTION)
+public final class ProbeEncryption extends ProbeFilterFactory {
+    @Activate
+    public ProbeEncryption(@Reference ProbeRecorder recorder) {
+        super(FilterClass.ENCRYPTION, recorder);
+    }
+}
