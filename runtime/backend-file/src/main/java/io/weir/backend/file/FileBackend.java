@@ -138,11 +138,13 @@ final class FileBackend implements Backend {
                     throw new IOException("file disk '" + id + "': " + file + " is locked by another process");
                 }
                 long size = channel.size();
-                if (size != spec.capacity()) {
+                if (size < spec.capacity()) {
                     throw new IOException("file disk '" + id + "': " + file + " holds " + size
                             + " bytes but the disk's capacity is " + spec.capacity()
                             + " bytes; refusing to open it (the file is never resized to fit)");
                 }
+                // A larger file is what a grow interrupted between the file and the catalog leaves behind: the
+                // disk keeps its catalog capacity and the tail stays unreachable until the disk grows again.
                 FileBackend backend = new FileBackend(id, file, channel, lock, size, threads);
                 OPEN.put(file, backend);
                 registered = true;

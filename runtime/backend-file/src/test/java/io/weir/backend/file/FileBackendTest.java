@@ -141,7 +141,7 @@ class FileBackendTest {
     }
 
     @Test
-    void openRefusesExistingFileOfOtherSize() throws Exception {
+    void openRefusesExistingFileSmallerThanTheDisk() throws Exception {
         Path file = dir.resolve("disk.img");
         byte[] contents = filled((int) MIB, 5).array();
         Files.write(file, contents);
@@ -149,6 +149,17 @@ class FileBackendTest {
         assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
         assertTrue(e.getMessage().contains(Long.toString(MIB)) && e.getMessage().contains(Long.toString(2 * MIB)),
                 e.getMessage());
+        assertArrayEquals(contents, Files.readAllBytes(file), "the file was changed");
+    }
+
+    @Test
+    void fileLargerThanTheDiskFromAnInterruptedGrowOpensWithItsDataIntact() throws Exception {
+        Path file = dir.resolve("disk.img");
+        byte[] contents = filled((int) (2 * MIB), 8).array();
+        Files.write(file, contents);
+        try (Backend backend = provider.open(spec(MIB))) {
+            assertArrayEquals(java.util.Arrays.copyOf(contents, BLOCK), read(backend, 0, BLOCK));
+        }
         assertArrayEquals(contents, Files.readAllBytes(file), "the file was changed");
     }
 

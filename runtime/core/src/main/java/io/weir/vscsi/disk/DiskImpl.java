@@ -1,6 +1,8 @@
 package io.weir.vscsi.disk;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -9,10 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -34,7 +33,6 @@ import io.weir.vscsi.DiskState;
 import io.weir.vscsi.DiskStats;
 import io.weir.vscsi.LayerInfo;
 import io.weir.vscsi.stack.EventDelivery;
-import io.weir.vscsi.stack.Flight;
 import io.weir.vscsi.stack.Layer;
 import io.weir.vscsi.stack.LayerServices;
 import io.weir.vscsi.stack.MapHandoff;
@@ -78,8 +76,6 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
     private volatile boolean closed;
     private volatile List<Layer> stunnedLayers = List.of();
 
-    private final ConcurrentHashMap<Long, Tracked> tracked = new ConcurrentHashMap<>();
-    private final AtomicLong sequence = new AtomicLong();
     private final LongAdder completed = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder rejected = new LongAdder();
@@ -296,15 +292,10 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
     }
 
     private void start(IoRequest request, IoCallback callback) {
-        Tracked t = new Tracked(sequence.incrementAndGet(), request, callback);
-        tracked.put(t.seq, t);
-        Stack s = stack;
-        t.stack = s;
-        s.dispatch(0, request, t, t);
+        stack.dispatch(0, request, new Tracked(request, callback));
     }
 
     private void finish(Tracked t, IoStatus status) {
-        tracked.remove(t.seq);
         if (status.isOk()) {
             completed.increment();
             if (t.request.op() == IoOp.READ) {
@@ -425,20 +416,26 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         }
     }
 
+    /** Where the requests of an unfinished drain are: deferred in filters, or below them. */
     private String describeHolders() {
-        Stack s = stack;
         Map<String, Integer> counts = new TreeMap<>();
-        for (Tracked t : tracked.values()) {
-            Stack at = t.stack;
-            int depth = t.depth();
-            String where = depth >= at.size() ? "backend" : at.layers().get(depth).label();
-            counts.merge(where, 1, Integer::sum);
+        int deferred = 0;
+        for (Layer l : stunnedLayers) {
+            int n = l.deferred().get();
+            if (n > 0) {
+                counts.put(l.label(), n);
+                deferred += n;
+            }
+        }
+        int below = inFlight.get() - deferred;
+        if (below > 0) {
+            counts.put("backend or in transit", below);
         }
         int own = ownInFlight.get();
         if (own > 0) {
-            counts.merge("filters' own requests", own, Integer::sum);
+            counts.put("filters' own requests", own);
         }
-        return counts.isEmpty() ? "nothing (stack " + s + ")" : counts.toString();
+        return counts.toString();
     }
 
     // ---- control --------------------------------------------------------------------------------
@@ -458,14 +455,23 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
 
     @Override
     public void grow(long newCapacity, Duration deadline) throws DiskException {
+        prepareGrow(newCapacity, deadline);
+        commitGrow(newCapacity);
+    }
+
+    /**
+     * First half of a grow: filters are asked (GROW, inner to outer; any may refuse) and the backend grows. The
+     * disk still serves its old capacity until {@link #commitGrow}; {@link #abortGrow} tells the filters it
+     * did not happen (the backend may stay larger, which is harmless).
+     */
+    public void prepareGrow(long newCapacity, Duration deadline) throws DiskException {
         if (newCapacity <= capacity) {
             throw new DiskException(Reason.INVALID, "disk '" + id + "': new capacity " + newCapacity
                     + " is not larger than the current " + capacity + " (shrinking is not supported)");
         }
         DiskValidation.checkGeometry(id, newCapacity, blockSize);
-        List<Layer> layers = stack.layers();
         try {
-            events.deliver(layers, Kind.GROW, newCapacity, deadline, l -> null);
+            events.deliver(stack.layers(), Kind.GROW, newCapacity, deadline, l -> null);
         } catch (FilterRefusedException e) {
             throw new DiskException(Reason.REFUSED, "disk '" + id + "': " + e.getMessage(), e);
         }
@@ -474,12 +480,21 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
                 backend.grow(newCapacity);
             }
         } catch (IOException | RuntimeException e) {
-            deliverQuietly(layers, Kind.GROW_ABORT);
+            abortGrow();
             throw new DiskException(Reason.IO, "disk '" + id + "': backend could not grow to " + newCapacity
                     + " bytes: " + e.getMessage(), e);
         }
+    }
+
+    /** Second half of a grow: requests may now reach the new end. */
+    public void commitGrow(long newCapacity) {
         capacity = newCapacity;
         spec = spec.withCapacity(newCapacity);
+    }
+
+    /** A prepared grow will not be committed. */
+    public void abortGrow() {
+        deliverQuietly(stack.layers(), Kind.GROW_ABORT);
     }
 
     /** Add a filter to the live disk: create it, stun, ATTACH and OPEN it, republish, resume. */
@@ -611,22 +626,30 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
     }
 
     /** A front-end request in flight: completes its caller exactly once and releases its queue slot. */
-    private final class Tracked extends Flight {
-        final long seq;
+    private final class Tracked implements IoCallback {
+        private static final VarHandle DONE;
+
+        static {
+            try {
+                DONE = MethodHandles.lookup().findVarHandle(Tracked.class, "done", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final IoRequest request;
         final IoCallback callback;
-        volatile Stack stack;
-        private final AtomicBoolean done = new AtomicBoolean();
+        @SuppressWarnings("unused") // accessed through DONE
+        private volatile boolean done;
 
-        Tracked(long seq, IoRequest request, IoCallback callback) {
-            this.seq = seq;
+        Tracked(IoRequest request, IoCallback callback) {
             this.request = request;
             this.callback = callback;
         }
 
         @Override
         public void done(IoStatus status) {
-            if (!done.compareAndSet(false, true)) {
+            if (!DONE.compareAndSet(this, false, true)) {
                 LOG.log(System.Logger.Level.WARNING, "disk '" + id + "': " + request
                         + " completed more than once by the stack; later completion ignored");
                 return;

@@ -347,11 +347,20 @@ public final class DiskManager implements DiskService {
                 throw new DiskException(Reason.BUSY, "disk '" + id + "' is " + m.state + " (" + m.reason
                         + "); it can only grow while online");
             }
-            // Backend first, catalog second: after a crash in between, the backend is larger than the
-            // catalog says, which the disk opens safely at the old capacity.
-            m.open.grow(newCapacity, eventTimeout);
-            m.spec = m.spec.withCapacity(newCapacity);
-            saveCatalog();
+            // Backend first, catalog second, capacity visible last: after a crash in between, the backend is
+            // larger than the catalog says (which opens safely at the old capacity) and no guest ever wrote
+            // beyond the capacity the catalog records.
+            m.open.prepareGrow(newCapacity, eventTimeout);
+            DiskSpec prior = m.spec;
+            m.spec = prior.withCapacity(newCapacity);
+            try {
+                saveCatalog();
+            } catch (DiskException e) {
+                m.spec = prior;
+                m.open.abortGrow();
+                throw e;
+            }
+            m.open.commitGrow(newCapacity);
             return infoOf(m);
         } finally {
             lock.unlock();

@@ -17,6 +17,7 @@ final class Exchange implements IoChain, IoCallback {
     private static final int PENDING = 0;
     private static final int PASSED = 1;
     private static final int DONE = 2;
+    private static final int DEFERRED = 3;
     private static final VarHandle STATE;
 
     static {
@@ -31,17 +32,15 @@ final class Exchange implements IoChain, IoCallback {
     private final int index;
     private final Layer layer;
     private final IoRequest request;
-    private final Flight flight;
     private final IoCallback up;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
 
-    Exchange(Stack stack, int index, Layer layer, IoRequest request, Flight flight, IoCallback up) {
+    Exchange(Stack stack, int index, Layer layer, IoRequest request, IoCallback up) {
         this.stack = stack;
         this.index = index;
         this.layer = layer;
         this.request = request;
-        this.flight = flight;
         this.up = up;
     }
 
@@ -53,7 +52,7 @@ final class Exchange implements IoChain, IoCallback {
     @Override
     public void pass() {
         claim(PASSED, "passed");
-        stack.dispatch(index + 1, request, flight, this);
+        stack.dispatch(index + 1, request, this);
     }
 
     @Override
@@ -82,7 +81,7 @@ final class Exchange implements IoChain, IoCallback {
             up.done(IoStatus.failed(IoError.FILTER_FAULT, message));
             return;
         }
-        stack.dispatch(index + 1, replacement, flight, this);
+        stack.dispatch(index + 1, replacement, this);
     }
 
     @Override
@@ -126,18 +125,38 @@ final class Exchange implements IoChain, IoCallback {
         up.done(result);
     }
 
+    /** {@code handle} returned without a disposition: the filter deferred the request. */
+    void returned() {
+        if (state == PENDING && STATE.compareAndSet(this, PENDING, DEFERRED)) {
+            layer.deferred().incrementAndGet();
+        }
+    }
+
     /** The filter threw from {@code handle}: fail the request unless it was already disposed of. */
     void threw(Throwable e) {
         String m = layer.label() + " threw " + e + " while handling " + request;
         layer.fault(m, e);
-        if (STATE.compareAndSet(this, PENDING, DONE)) {
+        if (STATE.compareAndSet(this, PENDING, DONE) || release(DONE)) {
             up.done(IoStatus.failed(IoError.FILTER_FAULT, m));
         }
     }
 
+    /** Move a deferred exchange to {@code next}, ending its deferral; false if it was not deferred. */
+    private boolean release(int next) {
+        if (STATE.compareAndSet(this, DEFERRED, next)) {
+            layer.deferred().decrementAndGet();
+            return true;
+        }
+        return false;
+    }
+
     private void claim(int next, String verb) {
         int prior = (int) STATE.compareAndExchange(this, PENDING, next);
+        if (prior == DEFERRED && release(next)) {
+            return;
+        }
         if (prior != PENDING) {
+            prior = (int) STATE.getVolatile(this);
             String m = layer.label() + " " + verb + " " + request + " after it had already "
                     + (prior == PASSED ? "passed it down" : "completed or failed it")
                     + ": each request must be disposed of exactly once";

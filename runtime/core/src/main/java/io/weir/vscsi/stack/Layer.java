@@ -1,6 +1,7 @@
 package io.weir.vscsi.stack;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.weir.filter.Filter;
@@ -23,6 +24,7 @@ public final class Layer {
     private final LayerContext context;
     private final Filter filter;
     private final AtomicLong faults = new AtomicLong();
+    private final AtomicInteger deferred = new AtomicInteger();
     private volatile String lastFault = "";
 
     /**
@@ -86,6 +88,11 @@ public final class Layer {
         faults.incrementAndGet();
         lastFault = message;
         LOG.log(System.Logger.Level.WARNING, "disk '" + context.diskId() + "': " + message, cause);
+    }
+
+    /** Requests this layer currently holds deferred (counted only on the slow path of deferral). */
+    public AtomicInteger deferred() {
+        return deferred;
     }
 
     public long faults() {

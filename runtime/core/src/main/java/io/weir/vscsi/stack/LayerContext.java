@@ -119,11 +119,11 @@ final class LayerContext implements FilterContext {
         }
         host.filterRequestStarted();
         OwnRequest own = new OwnRequest(layer, callback, host);
-        stack.dispatch(index + 1, request, own, own);
+        stack.dispatch(index + 1, request, own);
     }
 
     /** A request a filter submitted itself: completes its callback exactly once and ends the accounting. */
-    private static final class OwnRequest extends Flight {
+    private static final class OwnRequest implements IoCallback {
         private final Layer layer;
         private final IoCallback callback;
         private final StackHost host;

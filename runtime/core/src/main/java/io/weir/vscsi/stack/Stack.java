@@ -129,15 +129,16 @@ public final class Stack {
      * Hand {@code request} to the layer at {@code index} (or the backend past the last layer); {@code up}
      * receives its completion exactly once.
      */
-    public void dispatch(int index, IoRequest request, Flight flight, IoCallback up) {
-        flight.depth = index;
+    public void dispatch(int index, IoRequest request, IoCallback up) {
         if (index < layers.length) {
-            Exchange exchange = new Exchange(this, index, layers[index], request, flight, up);
+            Exchange exchange = new Exchange(this, index, layers[index], request, up);
             try {
                 layers[index].filter().handle(request, exchange);
             } catch (RuntimeException | LinkageError e) {
                 exchange.threw(e);
+                return;
             }
+            exchange.returned();
             return;
         }
         try {
