@@ -105,9 +105,15 @@ final class Exchange implements IoChain, IoCallback {
     /** The layer below completed the request this layer passed. */
     @Override
     public void done(IoStatus status) {
-        if (!STATE.compareAndSet(this, PASSED, DONE)) {
-            layer.fault("the layer below " + layer.label() + " completed " + request + " more than once", null);
-            return;
+        // An inner layer's exchange reports at most once by construction; only the backend, below the last
+        // layer, needs the compare-and-set that catches a second completion.
+        if (index == stack.size() - 1) {
+            if (!STATE.compareAndSet(this, PASSED, DONE)) {
+                layer.fault("the backend below " + layer.label() + " completed " + request + " more than once", null);
+                return;
+            }
+        } else {
+            STATE.setRelease(this, DONE);
         }
         IoStatus result;
         try {
