@@ -351,16 +351,9 @@ public final class DiskManager implements DiskService {
             // larger than the catalog says (which opens safely at the old capacity) and no guest ever wrote
             // beyond the capacity the catalog records.
             m.open.prepareGrow(newCapacity, eventTimeout);
-            DiskSpec prior = m.spec;
-            m.spec = prior.withCapacity(newCapacity);
-            try {
-                saveCatalog();
-            } catch (DiskException e) {
-                m.spec = prior;
-                m.open.abortGrow();
-                throw e;
-            }
-            m.open.commitGrow(newCapacity);
+            DiskImpl disk = m.open;
+            record(m, m.spec.withCapacity(newCapacity), disk::abortGrow);
+            disk.commitGrow(newCapacity);
             return infoOf(m);
         } finally {
             lock.unlock();
@@ -410,17 +403,11 @@ public final class DiskManager implements DiskService {
             if (m.open != null) {
                 m.open.attachLive(layerSpec(entry, config), eventTimeout);
             }
-            DiskSpec prior = m.spec;
-            m.spec = nextSpec;
-            try {
-                saveCatalog();
-            } catch (DiskException e) {
-                m.spec = prior;
+            record(m, nextSpec, () -> {
                 if (m.open != null) {
                     detachQuietly(m, filterName);
                 }
-                throw e;
-            }
+            });
             if (m.open == null) {
                 open(m);
             }
@@ -444,14 +431,7 @@ public final class DiskManager implements DiskService {
             }
             List<FilterAttachment> next = new ArrayList<>(m.spec.filters());
             next.removeIf(f -> f.filterName().equals(filterName));
-            DiskSpec prior = m.spec;
-            m.spec = prior.withFilters(next);
-            try {
-                saveCatalog();
-            } catch (DiskException e) {
-                m.spec = prior;
-                throw e;
-            }
+            record(m, m.spec.withFilters(next), () -> { });
             if (m.open != null) {
                 m.open.detachLive(filterName, eventTimeout);
                 m.open.sidecars().remove(filterName);
@@ -632,6 +612,22 @@ public final class DiskManager implements DiskService {
 
     private Path diskDirectory(String id) {
         return dataDir.resolve("disks").resolve(id);
+    }
+
+    /**
+     * Make {@code next} the disk's definition and write the catalog; if the write fails, restore the previous
+     * definition, run {@code undo} (which reverts whatever was already done to the live disk) and rethrow.
+     */
+    private void record(Managed m, DiskSpec next, Runnable undo) throws DiskException {
+        DiskSpec prior = m.spec;
+        m.spec = next;
+        try {
+            saveCatalog();
+        } catch (DiskException e) {
+            m.spec = prior;
+            undo.run();
+            throw e;
+        }
     }
 
     private void saveCatalog() throws DiskException {
