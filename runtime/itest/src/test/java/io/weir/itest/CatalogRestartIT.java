@@ -14,6 +14,7 @@ import java.util.Map;
 import javax.inject.Inject;
 
 import io.weir.backend.BackendProvider;
+import io.weir.certification.probe.ProbeFilterFactory;
 import io.weir.certification.probe.ProbeRecorder;
 import io.weir.certification.probe.ProbeRecorder.Phase;
 import io.weir.filter.FilterClass;
@@ -74,7 +75,7 @@ public class CatalogRestartIT {
 
             disks.create(new DiskSpec(id, 32L << 20, 4096, "file", Map.of(),
                     List.of(new FilterAttachment("passthrough", Map.of()))));
-            disks.attachFilter(id, "probe-cache", Map.of("probe.note", "kept"));
+            disks.attachFilter(id, "probe-cache", Map.of(ProbeFilterFactory.REFUSE_EVENTS, "SNAPSHOT_PREPARE"));
             asCreated = disks.info(id).spec();
             VirtualDisk disk = disks.disk(id).orElseThrow();
             assertTrue(DiskIo.run(disk, IoRequest.write(1, 1 << 20, written.duplicate(), false)).isOk());

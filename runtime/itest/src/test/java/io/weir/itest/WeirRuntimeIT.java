@@ -283,6 +283,26 @@ public class WeirRuntimeIT {
     }
 
     @Test
+    public void unknownFilterSettingIsRefusedByNameBeforeTheFilterIsCreated() throws Exception {
+        DiskService disks = services.get(DiskService.class);
+        waitForProbes(List.of(FilterClass.CACHE));
+        String id = "it-probe-settings";
+        disks.create(new DiskSpec(id, 8L * MIB, 512, "memory", Map.of(), List.of()));
+
+        DiskException refused = assertThrows(DiskException.class,
+                () -> disks.attachFilter(id, "probe-cache", Map.of("probe.failOpz", "WRITE")));
+
+        assertEquals(DiskException.Reason.INVALID, refused.reason());
+        assertTrue(refused.getMessage(), refused.getMessage().contains("has no setting 'probe.failOpz'")
+                && refused.getMessage().contains("probe.failOps"));
+        assertTrue(disks.info(id).stack().isEmpty());
+        // a declared setting passes the same check
+        disks.attachFilter(id, "probe-cache", Map.of(ProbeFilterFactory.FAIL_OPS, "WRITE"));
+        assertEquals(1, disks.info(id).stack().size());
+        disks.delete(id);
+    }
+
+    @Test
     public void failureFromBackendReachesOnlyLayersAbove() throws Exception {
         // The memory backend injects faults only through its Java API, not through disk options, so this test
         // registers a backend type of its own whose disks are memory disks that fail WRITEs at offset 0.

@@ -9,9 +9,11 @@ import io.weir.filter.FilterType;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
 
 /** The kit's COMPRESSION probe, {@code probe-compression}, recording into the kit's {@link ProbeRecorder} service. */
 @Component(service = {FilterFactory.class, ProbeFilterFactory.class})
+@Designate(ocd = ProbeSettings.class)
 @FilterType(filterName = "probe-compression", filterClass = FilterClass.COMPRESSION)
 public final class ProbeCompression extends ProbeFilterFactory {
     @Activate

@@ -39,6 +39,7 @@ import io.weir.vscsi.disk.DiskValidation;
 import io.weir.vscsi.disk.LayerSpec;
 import io.weir.vscsi.store.Catalog;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
@@ -47,6 +48,8 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.MetaTypeInformation;
+import org.osgi.service.metatype.MetaTypeService;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -110,8 +113,12 @@ public final class DiskManager implements DiskService {
         }
     }
 
-    private record FactoryEntry(String name, FilterClass filterClass, String origin, FilterFactory factory) {
+    private record FactoryEntry(String name, FilterClass filterClass, String origin, FilterFactory factory,
+                                Bundle bundle, String componentName) {
     }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile MetaTypeService metatype;
 
     @Activate
     void activate(BundleContext context, Config config) throws IOException {
@@ -230,7 +237,9 @@ public final class DiskManager implements DiskService {
         }
         lock.lock();
         try {
-            FactoryEntry prior = factories.putIfAbsent(n, new FactoryEntry(n, filterClass, origin, factory));
+            Object component = ref.getProperty("component.name");
+            FactoryEntry prior = factories.putIfAbsent(n, new FactoryEntry(n, filterClass, origin, factory,
+                    ref.getBundle(), component instanceof String c ? c : null));
             if (prior != null) {
                 LOG.log(System.Logger.Level.ERROR, "filter '" + n + "' from " + origin + " ignored: the name is"
                         + " already provided by " + prior.origin());
@@ -278,7 +287,7 @@ public final class DiskManager implements DiskService {
                         + "' is not available (available: " + String.join(", ", new TreeMap<>(providers).keySet()) + ")");
             }
             for (FilterAttachment f : spec.filters()) {
-                requireFactory(f.filterName());
+                checkSettings(requireFactory(f.filterName()), f.config());
             }
             Path dir = diskDirectory(spec.id());
             if (Files.exists(dir)) {
@@ -387,6 +396,7 @@ public final class DiskManager implements DiskService {
             requireActive();
             Managed m = managed(id);
             FactoryEntry entry = requireFactory(filterName);
+            checkSettings(entry, config);
             if (uses(m.spec, filterName)) {
                 throw new DiskException(Reason.EXISTS, "disk '" + id + "' already has filter '" + filterName + "'");
             }
@@ -490,6 +500,24 @@ public final class DiskManager implements DiskService {
             throw new DiskException(Reason.NOT_FOUND, "no filter named '" + name + "' is installed");
         }
         return e;
+    }
+
+    /** Check settings against the Metatype the filter's bundle declares for its factory, when it declares one. */
+    private void checkSettings(FactoryEntry entry, Map<String, Object> settings) throws DiskException {
+        MetaTypeService service = metatype;
+        if (service == null || entry.bundle() == null || entry.componentName() == null) {
+            return;
+        }
+        org.osgi.service.metatype.ObjectClassDefinition ocd;
+        try {
+            MetaTypeInformation info = service.getMetaTypeInformation(entry.bundle());
+            ocd = info == null ? null : info.getObjectClassDefinition(entry.componentName(), null);
+        } catch (IllegalArgumentException e) {
+            return; // the bundle declares no settings for this factory
+        }
+        if (ocd != null) {
+            SettingsCheck.check(entry.name(), ocd, settings);
+        }
     }
 
     private static boolean uses(DiskSpec spec, String filterName) {
