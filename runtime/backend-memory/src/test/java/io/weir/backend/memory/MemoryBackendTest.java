@@ -1,5 +1,9 @@
 package io.weir.backend.memory;
 
+import static io.weir.backend.BackendTestSupport.call;
+import static io.weir.backend.BackendTestSupport.filled;
+import static io.weir.backend.BackendTestSupport.read;
+import static io.weir.backend.BackendTestSupport.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,12 +19,10 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -36,52 +38,13 @@ import io.weir.filter.IoStatus;
 
 import org.junit.jupiter.api.Test;
 
+/**
+ * What is particular to the memory backend: pages, latency, faults, the volatile cache. The backend contract runs in
+ * {@link MemoryBackendContractTest}.
+ */
 class MemoryBackendTest {
     private static final int BLOCK = 4096;
     private static final long MIB = 1 << 20;
-
-    static IoStatus call(MemoryBackend backend, IoRequest request) throws Exception {
-        CompletableFuture<IoStatus> done = new CompletableFuture<>();
-        backend.submit(request, status -> {
-            if (!done.complete(status)) {
-                throw new AssertionError("callback called twice for " + request);
-            }
-        });
-        return done.get(1, TimeUnit.MINUTES);
-    }
-
-    static ByteBuffer filled(int length, int seed) {
-        byte[] bytes = new byte[length];
-        new Random(seed).nextBytes(bytes);
-        return ByteBuffer.wrap(bytes);
-    }
-
-    static byte[] read(MemoryBackend backend, long offset, int length) throws Exception {
-        ByteBuffer buffer = ByteBuffer.allocate(length);
-        IoStatus status = call(backend, IoRequest.read(0, offset, buffer));
-        assertTrue(status.isOk(), status::toString);
-        return buffer.array();
-    }
-
-    static void write(MemoryBackend backend, long offset, ByteBuffer data, boolean fua) throws Exception {
-        IoStatus status = call(backend, IoRequest.write(0, offset, data, fua));
-        assertTrue(status.isOk(), status::toString);
-    }
-
-    @Test
-    void writeThenReadReturnsSameBytes() throws Exception {
-        MemoryBackend backend = MemoryBackend.durable(16 * MIB);
-        ByteBuffer data = filled(3 * BLOCK, 1);
-        write(backend, 5 * BLOCK, data, false);
-        assertArrayEquals(data.array(), read(backend, 5 * BLOCK, 3 * BLOCK));
-    }
-
-    @Test
-    void readOfUnwrittenRangeReturnsZeros() throws Exception {
-        MemoryBackend backend = MemoryBackend.durable(16 * MIB);
-        write(backend, 0, filled(BLOCK, 2), false);
-        assertArrayEquals(new byte[8 * BLOCK], read(backend, 8 * MIB, 8 * BLOCK));
-    }
 
     @Test
     void writeAcrossPageBoundariesReadsBackWhole() throws Exception {
@@ -91,21 +54,6 @@ class MemoryBackendTest {
         write(backend, offset, data, false);
         assertArrayEquals(data.array(), read(backend, offset, data.capacity()));
         assertArrayEquals(new byte[512], read(backend, offset - 512, 512));
-    }
-
-    @Test
-    void buffersArePayloadBetweenPositionAndLimitAndAreNotMoved() throws Exception {
-        MemoryBackend backend = MemoryBackend.durable(MIB);
-        ByteBuffer source = filled(3 * BLOCK, 4);
-        ByteBuffer slice = source.duplicate().position(BLOCK).limit(2 * BLOCK);
-        write(backend, 0, slice, false);
-        assertEquals(BLOCK, slice.position());
-        ByteBuffer destination = ByteBuffer.allocate(3 * BLOCK).position(BLOCK).limit(2 * BLOCK);
-        assertTrue(call(backend, IoRequest.read(0, 0, destination)).isOk());
-        assertEquals(BLOCK, destination.position());
-        assertArrayEquals(Arrays.copyOfRange(source.array(), BLOCK, 2 * BLOCK),
-                Arrays.copyOfRange(destination.array(), BLOCK, 2 * BLOCK));
-        assertArrayEquals(new byte[BLOCK], Arrays.copyOfRange(destination.array(), 0, BLOCK));
     }
 
     @Test
@@ -123,19 +71,6 @@ class MemoryBackendTest {
     }
 
     @Test
-    void unmapThenReadReturnsZeros() throws Exception {
-        MemoryBackend backend = MemoryBackend.durable(16 * MIB);
-        ByteBuffer data = filled(4 * MemoryBackend.PAGE_SIZE, 6);
-        write(backend, 0, data, false);
-        int from = MemoryBackend.PAGE_SIZE - BLOCK;
-        int length = 2 * MemoryBackend.PAGE_SIZE + 2 * BLOCK;
-        assertTrue(call(backend, IoRequest.unmap(0, from, length)).isOk());
-        byte[] expected = data.array().clone();
-        Arrays.fill(expected, from, from + length, (byte) 0);
-        assertArrayEquals(expected, read(backend, 0, expected.length));
-    }
-
-    @Test
     void unmapAndWriteZeroesReleaseWholePages() throws Exception {
         MemoryBackend backend = MemoryBackend.durable(16 * MIB);
         write(backend, 0, filled(4 * MemoryBackend.PAGE_SIZE, 7), false);
@@ -144,58 +79,6 @@ class MemoryBackendTest {
         assertTrue(call(backend, IoRequest.writeZeroes(0, MemoryBackend.PAGE_SIZE, MemoryBackend.PAGE_SIZE + BLOCK,
                 false)).isOk());
         assertEquals(2L * MemoryBackend.PAGE_SIZE, backend.allocatedBytes());
-    }
-
-    @Test
-    void writeZeroesThenReadReturnsZerosAndKeepsNeighbours() throws Exception {
-        MemoryBackend backend = MemoryBackend.durable(MIB);
-        ByteBuffer data = filled(4 * BLOCK, 8);
-        write(backend, 0, data, false);
-        assertTrue(call(backend, IoRequest.writeZeroes(0, BLOCK, 2 * BLOCK, true)).isOk());
-        byte[] expected = data.array().clone();
-        Arrays.fill(expected, BLOCK, 3 * BLOCK, (byte) 0);
-        assertArrayEquals(expected, read(backend, 0, 4 * BLOCK));
-    }
-
-    @Test
-    void growKeepsDataAndZeroFillsNewRange() throws Exception {
-        MemoryBackend backend = MemoryBackend.durable(MIB);
-        ByteBuffer data = filled(BLOCK, 9);
-        write(backend, MIB - BLOCK, data, false);
-        backend.grow(200 * MIB);
-        assertEquals(200 * MIB, backend.capacity());
-        assertArrayEquals(data.array(), read(backend, MIB - BLOCK, BLOCK));
-        assertArrayEquals(new byte[BLOCK], read(backend, 150 * MIB, BLOCK));
-        ByteBuffer beyond = filled(BLOCK, 10);
-        write(backend, 200 * MIB - BLOCK, beyond, false);
-        assertArrayEquals(beyond.array(), read(backend, 200 * MIB - BLOCK, BLOCK));
-    }
-
-    @Test
-    void growRefusesToShrink() {
-        MemoryBackend backend = MemoryBackend.durable(MIB);
-        assertThrows(IOException.class, () -> backend.grow(MIB / 2));
-        assertEquals(MIB, backend.capacity());
-    }
-
-    @Test
-    void requestBeyondCapacityFailsOutOfRange() throws Exception {
-        MemoryBackend backend = MemoryBackend.durable(MIB);
-        IoStatus status = call(backend, IoRequest.read(0, MIB - 512, ByteBuffer.allocate(BLOCK)));
-        assertEquals(IoError.OUT_OF_RANGE, status.error());
-        assertTrue(status.message().contains("memory"), status.message());
-    }
-
-    @Test
-    void requestsAfterCloseFailWithShutdown() throws Exception {
-        MemoryBackend backend = MemoryBackend.durable(MIB);
-        backend.close();
-        for (IoRequest request : List.of(IoRequest.read(1, 0, ByteBuffer.allocate(BLOCK)),
-                IoRequest.write(2, 0, filled(BLOCK, 11), false), IoRequest.flush(3),
-                IoRequest.unmap(4, 0, BLOCK), IoRequest.writeZeroes(5, 0, BLOCK, true))) {
-            assertEquals(IoError.SHUTDOWN, call(backend, request).error(), request::toString);
-        }
-        assertThrows(IOException.class, () -> backend.grow(2 * MIB));
     }
 
     @Test
@@ -275,55 +158,6 @@ class MemoryBackendTest {
         assertEquals(EnumSet.allOf(Capability.class), MemoryBackend.durable(MIB).capabilities());
         MemoryBackend narrow = MemoryBackend.builder(MIB).capabilities(EnumSet.of(Capability.FLUSH)).build();
         assertEquals(EnumSet.of(Capability.FLUSH), narrow.capabilities());
-    }
-
-    @Test
-    void callbackCalledExactlyOnceUnderConcurrentLoad() throws Exception {
-        MemoryBackend backend = MemoryBackend.builder(64 * MIB).latency(Duration.ZERO, Duration.ofNanos(20_000)).build();
-        int threads = 4;
-        int perThread = 5_000;
-        AtomicInteger[] calls = new AtomicInteger[threads * perThread];
-        for (int i = 0; i < calls.length; i++) {
-            calls[i] = new AtomicInteger();
-        }
-        CountDownLatch all = new CountDownLatch(calls.length);
-        List<String> failures = Collections.synchronizedList(new ArrayList<>());
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        List<Future<?>> futures = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int thread = t;
-            futures.add(pool.submit(() -> {
-                Random random = new Random(thread);
-                for (int i = 0; i < perThread; i++) {
-                    int id = thread * perThread + i;
-                    long offset = (long) random.nextInt(64 * 256) * BLOCK;
-                    IoRequest request = switch (random.nextInt(5)) {
-                        case 0 -> IoRequest.read(id, offset, ByteBuffer.allocate(BLOCK));
-                        case 1 -> IoRequest.write(id, offset, ByteBuffer.allocate(BLOCK), random.nextBoolean());
-                        case 2 -> IoRequest.flush(id);
-                        case 3 -> IoRequest.unmap(id, offset, BLOCK);
-                        default -> IoRequest.writeZeroes(id, offset, BLOCK, false);
-                    };
-                    backend.submit(request, status -> {
-                        if (!status.isOk()) {
-                            failures.add(request + ": " + status);
-                        }
-                        calls[id].incrementAndGet();
-                        all.countDown();
-                    });
-                }
-            }));
-        }
-        for (Future<?> f : futures) {
-            f.get(5, TimeUnit.MINUTES);
-        }
-        pool.shutdown();
-        assertTrue(all.await(5, TimeUnit.MINUTES), "not every request completed");
-        backend.close();
-        assertEquals(List.of(), failures);
-        for (int i = 0; i < calls.length; i++) {
-            assertEquals(1, calls[i].get(), "callbacks of request " + i);
-        }
     }
 
     @Test
