@@ -3,8 +3,10 @@ package io.weir.cli;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
@@ -34,6 +36,19 @@ abstract class ClientCommand implements Callable<Integer> {
         try (AdminClient client = AdminClient.connect(dataDir.resolve())) {
             return client.call(request, progress);
         }
+    }
+
+    /** Print a listing: JSON for scripts, a line saying there is nothing, or a table. */
+    Integer printList(JsonArray items, boolean json, String none, Function<JsonArray, Table> table) {
+        if (json) {
+            printJson(items);
+        } else if (items.isEmpty()) {
+            out().println(none);
+        } else {
+            table.apply(items).print(out(), "");
+        }
+        out().flush();
+        return ExitCode.OK;
     }
 
     /** Print {@code json} for scripts: indented, one value. */

@@ -3,7 +3,6 @@ package io.weir.cli;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
 import picocli.CommandLine.Command;
@@ -80,16 +79,8 @@ final class DiskCommand implements Runnable {
 
         @Override
         public Integer call() throws WeirException {
-            JsonArray disks = call(AdminClient.op("disk.list")).getAsJsonArray("disks");
-            if (json) {
-                printJson(disks);
-            } else if (disks.isEmpty()) {
-                out().println("no disks (create one with 'weir disk create NAME --size 1G')");
-            } else {
-                Render.disks(disks).print(out(), "");
-            }
-            out().flush();
-            return ExitCode.OK;
+            return printList(call(AdminClient.op("disk.list")).getAsJsonArray("disks"), json,
+                    "no disks (create one with 'weir disk create NAME --size 1G')", Render::disks);
         }
     }
 

@@ -32,16 +32,8 @@ final class FilterCommand implements Runnable {
 
         @Override
         public Integer call() throws WeirException {
-            JsonArray filters = call(AdminClient.op("filter.list")).getAsJsonArray("filters");
-            if (json) {
-                printJson(filters);
-            } else if (filters.isEmpty()) {
-                out().println("no filters installed");
-            } else {
-                Render.filters(filters).print(out(), "");
-            }
-            out().flush();
-            return ExitCode.OK;
+            return printList(call(AdminClient.op("filter.list")).getAsJsonArray("filters"), json,
+                    "no filters installed", Render::filters);
         }
     }
 

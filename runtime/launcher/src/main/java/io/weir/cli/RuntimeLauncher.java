@@ -31,6 +31,8 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 
@@ -141,7 +143,8 @@ final class RuntimeLauncher {
             }
             JsonObject status = awaitReady(framework);
             out.println("weir " + version + " ready: data dir " + dataDir + ", admin socket "
-                    + DataDirOption.socketOf(dataDir) + ", " + status.getAsJsonArray("disks").size() + " disk(s), pid "
+                    + DataDirOption.socketOf(dataDir) + ", " + status.getAsJsonArray("disks").size() + " disk(s), "
+                    + frontEnds(framework.getBundleContext()) + "pid "
                     + ProcessHandle.current().pid());
             out.flush();
             FrameworkEvent event = framework.waitForStop(0);
@@ -261,6 +264,36 @@ final class RuntimeLauncher {
                 throw new WeirException(ExitCode.RUNTIME_ERROR, "the runtime started but its admin socket "
                         + DataDirOption.socketOf(dataDir) + " did not answer within " + READY_TIMEOUT_MS / 1000
                         + " s; see the messages above");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * The front ends' endpoints for the ready line, e.g. {@code "NBD nbd://127.0.0.1:10809 nbd+unix:///?socket=..., "};
+     * read from the service properties the front ends register ({@code weir.frontend.endpoints}), waiting briefly
+     * for them to come up. Empty when none serves.
+     */
+    private static String frontEnds(BundleContext context) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            try {
+                ServiceReference<?>[] refs = context.getAllServiceReferences(null, "(weir.frontend=*)");
+                if (refs != null) {
+                    StringBuilder line = new StringBuilder();
+                    for (ServiceReference<?> ref : refs) {
+                        if (ref.getProperty("weir.frontend.endpoints") instanceof String[] endpoints && endpoints.length > 0) {
+                            line.append(String.valueOf(ref.getProperty("weir.frontend")).toUpperCase(java.util.Locale.ROOT))
+                                    .append(' ').append(String.join(" ", endpoints)).append(", ");
+                        }
+                    }
+                    return line.toString();
+                }
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+            if (System.nanoTime() > deadline) {
+                return "";
             }
             Thread.sleep(50);
         }

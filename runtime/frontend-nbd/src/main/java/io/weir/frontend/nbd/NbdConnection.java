@@ -1,0 +1,655 @@
+package io.weir.frontend.nbd;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.weir.filter.IoCallback;
+import io.weir.filter.IoError;
+import io.weir.filter.IoRequest;
+import io.weir.filter.IoStatus;
+import io.weir.vscsi.VirtualDisk;
+
+/**
+ * One NBD client: the fixed newstyle handshake, then the transmission phase with simple replies.
+ *
+ * <p>Threads: a reader reads and validates each request, reads a WRITE's payload only after checking its
+ * length, and submits to the disk (which may block it: backpressure). Completions never touch the socket:
+ * {@link IoCallback}s must not block, so they queue the reply and a writer thread sends replies in completion
+ * order (NBD matches them by handle), several per write when they queue up. Each request holds an in-flight
+ * slot and its payload bytes until its reply is written; when either runs out the reader stops reading, so a
+ * client that does not read its replies stalls only itself.
+ */
+final class NbdConnection {
+    /** Largest option payload read during negotiation; a larger one is refused and the client disconnected. */
+    static final int MAX_OPTION_BYTES = 64 << 10;
+    /**
+     * A WRITE longer than the disk's maximum is consumed through a small scratch buffer and refused with EINVAL
+     * up to this length (the protocol asks not to treat less than 32 MiB as an attack); beyond it the client is
+     * disconnected without reading the payload.
+     */
+    static final long MAX_DISCARDED_PAYLOAD = 32L << 20;
+    /** TRIM and WRITE_ZEROES longer than this are split into several requests to the disk. */
+    static final int CHUNK = 1 << 30;
+    private static final int BATCH = 64;
+
+    private static final System.Logger LOG = System.getLogger("io.weir.frontend.nbd");
+
+    private static final int HANDSHAKE = 0;
+    private static final int TRANSMISSION = 1;
+    private static final int TIMED_OUT = 2;
+
+    private final NbdServer server;
+    private final SocketChannel channel;
+    private final String peer;
+    private final Thread reader;
+    private final LinkedBlockingQueue<Reply> replies = new LinkedBlockingQueue<>();
+    private final AtomicInteger phase = new AtomicInteger(HANDSHAKE);
+    private final CountDownLatch ended = new CountDownLatch(1);
+    private Thread writer;
+    private Semaphore slots;
+    private Semaphore bytes;
+    private ByteBuffer scratch;
+    private boolean noZeroes;
+    private String export = "";
+    private volatile boolean closed;
+    private volatile boolean shuttingDown;
+    private volatile boolean writeFailed;
+
+    /** A reply to send: simple reply header, then {@code data} on success of a READ. */
+    private record Reply(long handle, int error, ByteBuffer data, int bytePermits) {
+    }
+
+    private static final Reply END = new Reply(0, 0, null, 0);
+
+    /** The client broke the protocol in a way that leaves no safe way to go on. */
+    static final class Violation extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Violation(String message) {
+            super(message);
+        }
+    }
+
+    NbdConnection(NbdServer server, SocketChannel channel, String peer) {
+        this.server = server;
+        this.channel = channel;
+        this.peer = peer;
+        this.reader = new Thread(this::run, "weir-nbd-reader-" + peer);
+        this.reader.setDaemon(true);
+    }
+
+    void start() {
+        reader.start();
+    }
+
+    /** Read no more requests: finish those already read, then disconnect (server shutdown). */
+    void shutdown() {
+        shuttingDown = true;
+        try {
+            channel.shutdownInput();
+        } catch (IOException e) {
+            abort();
+        }
+    }
+
+    /** Disconnect now. */
+    void abort() {
+        closed = true;
+        NbdServer.closeQuietly(channel);
+        reader.interrupt();
+        Thread w = writer;
+        if (w != null) {
+            w.interrupt();
+        }
+    }
+
+    boolean awaitEnd(long nanos) {
+        try {
+            return ended.await(nanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void run() {
+        long timeout = server.settings().handshakeTimeout().toNanos();
+        ScheduledFuture<?> watchdog = server.timer().schedule(this::handshakeExpired, timeout, TimeUnit.NANOSECONDS);
+        try {
+            VirtualDisk disk = handshake();
+            watchdog.cancel(false);
+            if (disk != null && phase.compareAndSet(HANDSHAKE, TRANSMISSION)) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "NBD client " + peer + " uses export '" + export + "'");
+                transmission(disk);
+            }
+        } catch (Violation e) {
+            LOG.log(System.Logger.Level.WARNING, "NBD client " + peer + ": " + e.getMessage() + "; disconnected");
+        } catch (IOException e) {
+            if (phase.get() == TIMED_OUT) {
+                LOG.log(System.Logger.Level.WARNING, "NBD client " + peer + " did not finish the handshake within "
+                        + server.settings().handshakeTimeout().toSeconds() + " s; disconnected");
+            } else if (e instanceof EOFException) {
+                LOG.log(System.Logger.Level.WARNING, "NBD client " + peer + " closed the connection in the middle of "
+                        + "a message" + (export.isEmpty() ? "" : " (export '" + export + "')") + "; disconnected");
+            } else if (!closed && !shuttingDown) {
+                LOG.log(System.Logger.Level.INFO, "NBD client " + peer + ": connection ended: " + e);
+            }
+        } catch (InterruptedException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "NBD client " + peer + " interrupted (server stopping)");
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "NBD client " + peer + ": unexpected failure; disconnected", e);
+        } finally {
+            watchdog.cancel(false);
+            finish();
+        }
+    }
+
+    private void handshakeExpired() {
+        if (phase.compareAndSet(HANDSHAKE, TIMED_OUT)) {
+            NbdServer.closeQuietly(channel);
+        }
+    }
+
+    private void finish() {
+        closed = true;
+        NbdServer.closeQuietly(channel);
+        Thread w = writer;
+        if (w != null) {
+            replies.add(END);
+            try {
+                w.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                w.interrupt();
+            }
+        }
+        server.connectionEnded(this);
+        ended.countDown();
+    }
+
+    // ---------------------------------------------------------------- handshake
+
+    /** Negotiate; returns the disk to serve, or {@code null} when the client aborted or left. */
+    private VirtualDisk handshake() throws IOException {
+        ByteBuffer hello = ByteBuffer.allocate(18);
+        hello.putLong(Nbd.INIT_PASSWD).putLong(Nbd.IHAVEOPT).putShort((short) (Nbd.FLAG_FIXED_NEWSTYLE | Nbd.FLAG_NO_ZEROES));
+        writeFully(hello.flip());
+        ByteBuffer flags = ByteBuffer.allocate(4);
+        if (!readMessage(flags)) {
+            return null;
+        }
+        int clientFlags = flags.getInt(0);
+        if ((clientFlags & ~(Nbd.CLIENT_FLAG_FIXED_NEWSTYLE | Nbd.CLIENT_FLAG_NO_ZEROES)) != 0) {
+            throw new Violation(String.format("unknown client flags 0x%08x", clientFlags));
+        }
+        noZeroes = (clientFlags & Nbd.CLIENT_FLAG_NO_ZEROES) != 0;
+        ByteBuffer head = ByteBuffer.allocate(16);
+        while (true) {
+            head.clear();
+            if (!readMessage(head)) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "NBD client " + peer + " left during negotiation");
+                return null;
+            }
+            long magic = head.getLong(0);
+            int option = head.getInt(8);
+            long length = Integer.toUnsignedLong(head.getInt(12));
+            if (magic != Nbd.IHAVEOPT) {
+                throw new Violation(String.format("bad magic 0x%016x where an option (IHAVEOPT) was expected; "
+                        + "commands are only valid after negotiation", magic));
+            }
+            if (length > MAX_OPTION_BYTES) {
+                optionReply(option, Nbd.REP_ERR_TOO_BIG, "option data of " + length + " bytes exceeds the limit of "
+                        + MAX_OPTION_BYTES);
+                throw new Violation("option " + option + " announced " + length + " bytes of data, more than the "
+                        + "limit of " + MAX_OPTION_BYTES);
+            }
+            byte[] data = new byte[(int) length];
+            readFully(ByteBuffer.wrap(data));
+            switch (option) {
+                case Nbd.OPT_EXPORT_NAME -> {
+                    String name = new String(data, StandardCharsets.UTF_8);
+                    VirtualDisk disk = server.exports().find(name);
+                    if (disk == null) {
+                        throw new Violation("NBD_OPT_EXPORT_NAME names no served export: '" + name + "'");
+                    }
+                    export = name;
+                    ByteBuffer reply = ByteBuffer.allocate(10 + (noZeroes ? 0 : 124));
+                    reply.putLong(disk.capacity()).putShort((short) Nbd.transmissionFlags(disk.capabilities()));
+                    writeFully(reply.clear());
+                    return disk;
+                }
+                case Nbd.OPT_ABORT -> {
+                    optionReply(option, Nbd.REP_ACK, (byte[]) null);
+                    LOG.log(System.Logger.Level.DEBUG, () -> "NBD client " + peer + " aborted the negotiation");
+                    return null;
+                }
+                case Nbd.OPT_LIST -> list(data);
+                case Nbd.OPT_INFO, Nbd.OPT_GO -> {
+                    VirtualDisk disk = info(option, data);
+                    if (disk != null && option == Nbd.OPT_GO) {
+                        return disk;
+                    }
+                }
+                case Nbd.OPT_STRUCTURED_REPLY -> optionReply(option, Nbd.REP_ERR_UNSUP,
+                        "structured replies are not supported yet; this server sends simple replies");
+                case Nbd.OPT_STARTTLS -> optionReply(option, Nbd.REP_ERR_UNSUP, "TLS is not supported");
+                default -> optionReply(option, Nbd.REP_ERR_UNSUP, "option " + option + " is not supported");
+            }
+        }
+    }
+
+    private void list(byte[] data) throws IOException {
+        if (data.length != 0) {
+            optionReply(Nbd.OPT_LIST, Nbd.REP_ERR_INVALID, "NBD_OPT_LIST takes no data");
+            return;
+        }
+        if (server.isClosed()) {
+            optionReply(Nbd.OPT_LIST, Nbd.REP_ERR_SHUTDOWN, "the server is shutting down");
+            return;
+        }
+        for (String name : server.exports().names()) {
+            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+            ByteBuffer b = ByteBuffer.allocate(4 + n.length).putInt(n.length).put(n);
+            optionReply(Nbd.OPT_LIST, Nbd.REP_SERVER, b.array());
+        }
+        optionReply(Nbd.OPT_LIST, Nbd.REP_ACK, (byte[]) null);
+    }
+
+    /** NBD_OPT_INFO / NBD_OPT_GO; returns the disk when the reply was NBD_REP_ACK. */
+    private VirtualDisk info(int option, byte[] data) throws IOException {
+        ByteBuffer in = ByteBuffer.wrap(data);
+        if (data.length < 6) {
+            optionReply(option, Nbd.REP_ERR_INVALID, "option data too short: " + data.length + " bytes");
+            return null;
+        }
+        long nameLength = Integer.toUnsignedLong(in.getInt());
+        if (nameLength > data.length - 6L) {
+            optionReply(option, Nbd.REP_ERR_INVALID, "export name length " + nameLength + " exceeds the option data");
+            return null;
+        }
+        if (nameLength > Nbd.MAX_STRING) {
+            optionReply(option, Nbd.REP_ERR_TOO_BIG, "export name longer than " + Nbd.MAX_STRING + " bytes");
+            return null;
+        }
+        String name = new String(data, 4, (int) nameLength, StandardCharsets.UTF_8);
+        in.position(4 + (int) nameLength);
+        int requests = Short.toUnsignedInt(in.getShort());
+        if (in.remaining() != 2 * requests) {
+            optionReply(option, Nbd.REP_ERR_INVALID, requests + " information requests do not match the "
+                    + in.remaining() + " bytes left in the option");
+            return null;
+        }
+        boolean wantName = false;
+        boolean wantDescription = false;
+        for (int i = 0; i < requests; i++) {
+            int type = Short.toUnsignedInt(in.getShort());
+            wantName |= type == Nbd.INFO_NAME;
+            wantDescription |= type == Nbd.INFO_DESCRIPTION;
+        }
+        if (server.isClosed()) {
+            optionReply(option, Nbd.REP_ERR_SHUTDOWN, "the server is shutting down");
+            return null;
+        }
+        VirtualDisk disk = server.exports().find(name);
+        if (disk == null) {
+            String known = String.join(", ", server.exports().names());
+            optionReply(option, Nbd.REP_ERR_UNKNOWN, (name.isEmpty() ? "there is no default export"
+                    : "no export named '" + name + "'") + "; name one of: " + (known.isEmpty() ? "(none)" : known));
+            return null;
+        }
+        ByteBuffer exportInfo = ByteBuffer.allocate(12).putShort((short) Nbd.INFO_EXPORT).putLong(disk.capacity())
+                .putShort((short) Nbd.transmissionFlags(disk.capabilities()));
+        optionReply(option, Nbd.REP_INFO, exportInfo.array());
+        if (wantName) {
+            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+            optionReply(option, Nbd.REP_INFO, ByteBuffer.allocate(2 + n.length).putShort((short) Nbd.INFO_NAME)
+                    .put(n).array());
+        }
+        if (wantDescription) {
+            byte[] d = ("Weir virtual disk " + name).getBytes(StandardCharsets.UTF_8);
+            optionReply(option, Nbd.REP_INFO, ByteBuffer.allocate(2 + d.length)
+                    .putShort((short) Nbd.INFO_DESCRIPTION).put(d).array());
+        }
+        // Sent whether or not it was asked for: the disk enforces its block size either way, and clients that
+        // did not ask still get clean EINVAL replies for unaligned requests.
+        ByteBuffer sizes = ByteBuffer.allocate(14).putShort((short) Nbd.INFO_BLOCK_SIZE)
+                .putInt(Nbd.minimumBlock(disk)).putInt(Nbd.preferredBlock(disk)).putInt(Nbd.maximumBlock(disk));
+        optionReply(option, Nbd.REP_INFO, sizes.array());
+        optionReply(option, Nbd.REP_ACK, (byte[]) null);
+        if (option == Nbd.OPT_GO) {
+            export = name;
+        }
+        return disk;
+    }
+
+    private void optionReply(int option, int type, String message) throws IOException {
+        optionReply(option, type, message == null ? null : message.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void optionReply(int option, int type, byte[] data) throws IOException {
+        int length = data == null ? 0 : data.length;
+        ByteBuffer b = ByteBuffer.allocate(20 + length);
+        b.putLong(Nbd.REPLY_MAGIC).putInt(option).putInt(type).putInt(length);
+        if (data != null) {
+            b.put(data);
+        }
+        writeFully(b.flip());
+    }
+
+    // ---------------------------------------------------------------- transmission
+
+    private void transmission(VirtualDisk disk) throws IOException, InterruptedException {
+        int maxInFlight = server.settings().maxInFlight();
+        long budget = Math.max(server.settings().maxBufferedBytes(), disk.maxRequestLength());
+        slots = new Semaphore(maxInFlight);
+        bytes = new Semaphore((int) Math.min(Integer.MAX_VALUE, budget));
+        writer = new Thread(this::writeLoop, "weir-nbd-writer-" + peer);
+        writer.setDaemon(true);
+        writer.start();
+        ByteBuffer header = ByteBuffer.allocate(Nbd.REQUEST_HEADER_BYTES);
+        while (true) {
+            header.clear();
+            if (!readMessage(header)) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "NBD client " + peer + (shuttingDown
+                        ? ": server stopping, finishing requests in flight" : " closed without NBD_CMD_DISC"));
+                break;
+            }
+            int magic = header.getInt(0);
+            if (magic != Nbd.REQUEST_MAGIC) {
+                throw new Violation(String.format("bad request magic 0x%08x", magic));
+            }
+            int flags = Short.toUnsignedInt(header.getShort(4));
+            int type = Short.toUnsignedInt(header.getShort(6));
+            long handle = header.getLong(8);
+            long offset = header.getLong(16);
+            long length = Integer.toUnsignedLong(header.getInt(24));
+            if (type == Nbd.CMD_DISC) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "NBD client " + peer + " disconnects (NBD_CMD_DISC)");
+                break;
+            }
+            slots.acquire();
+            dispatch(disk, type, flags, handle, offset, length);
+        }
+        slots.acquire(maxInFlight); // every request read so far has been answered
+        slots.release(maxInFlight);
+        if (writeFailed) {
+            throw new IOException("writing replies failed");
+        }
+    }
+
+    private void dispatch(VirtualDisk disk, int type, int flags, long handle, long offset, long length)
+            throws IOException, InterruptedException {
+        switch (type) {
+            case Nbd.CMD_WRITE -> write(disk, flags, handle, offset, length);
+            case Nbd.CMD_READ -> {
+                if (flags != 0) {
+                    refuse(handle, Nbd.EINVAL, type, "READ takes no flags here (DF needs structured replies)");
+                } else if (length > disk.maxRequestLength()) {
+                    refuse(handle, Nbd.EINVAL, type, "READ of " + length + " bytes exceeds the maximum of "
+                            + disk.maxRequestLength());
+                } else if (!inRange(disk, offset, length)) {
+                    refuse(handle, Nbd.errno(IoError.OUT_OF_RANGE, type), type, outOfRange(disk, offset, length));
+                } else {
+                    bytes.acquire((int) length);
+                    ByteBuffer buffer = ByteBuffer.allocate((int) length);
+                    Pending p = new Pending(handle, type, buffer, (int) length, 1);
+                    submit(disk, IoRequest.read(server.nextTag(), offset, buffer), p);
+                }
+            }
+            case Nbd.CMD_FLUSH -> {
+                if (flags != 0 || offset != 0 || length != 0) {
+                    refuse(handle, Nbd.EINVAL, type, "FLUSH takes no flags, offset or length");
+                } else {
+                    submit(disk, IoRequest.flush(server.nextTag()), new Pending(handle, type, null, 0, 1));
+                }
+            }
+            case Nbd.CMD_TRIM, Nbd.CMD_WRITE_ZEROES -> zeroOrTrim(disk, type, flags, handle, offset, length);
+            default -> refuse(handle, Nbd.EINVAL, type, Nbd.commandName(type) + " is unknown or was not negotiated");
+        }
+    }
+
+    private void write(VirtualDisk disk, int flags, long handle, long offset, long length)
+            throws IOException, InterruptedException {
+        if (length > disk.maxRequestLength()) {
+            if (length > MAX_DISCARDED_PAYLOAD) {
+                throw new Violation("WRITE of " + length + " bytes exceeds the maximum of " + disk.maxRequestLength()
+                        + " by too much to consume its payload");
+            }
+            skip(length); // through a small scratch buffer, never a buffer of the announced size
+            refuse(handle, Nbd.EINVAL, Nbd.CMD_WRITE, "WRITE of " + length + " bytes exceeds the maximum of "
+                    + disk.maxRequestLength() + "; payload discarded");
+            return;
+        }
+        bytes.acquire((int) length);
+        ByteBuffer buffer = ByteBuffer.allocate((int) length);
+        readFully(buffer);
+        buffer.flip();
+        String problem = null;
+        int errno = Nbd.EINVAL;
+        if ((flags & ~Nbd.CMD_FLAG_FUA) != 0) {
+            problem = String.format("WRITE with flags 0x%04x; only FUA applies", flags);
+        } else if (!inRange(disk, offset, length)) {
+            problem = outOfRange(disk, offset, length);
+            errno = Nbd.errno(IoError.OUT_OF_RANGE, Nbd.CMD_WRITE);
+        }
+        if (problem != null) {
+            bytes.release((int) length);
+            refuse(handle, errno, Nbd.CMD_WRITE, problem);
+            return;
+        }
+        boolean fua = (flags & Nbd.CMD_FLAG_FUA) != 0;
+        submit(disk, IoRequest.write(server.nextTag(), offset, buffer, fua),
+                new Pending(handle, Nbd.CMD_WRITE, null, (int) length, 1));
+    }
+
+    /** TRIM (FUA accepted and ignored: trimmed contents are undefined anyway) and WRITE_ZEROES. */
+    private void zeroOrTrim(VirtualDisk disk, int type, int flags, long handle, long offset, long length)
+            throws InterruptedException {
+        boolean zeroes = type == Nbd.CMD_WRITE_ZEROES;
+        int allowed = zeroes ? Nbd.CMD_FLAG_FUA | Nbd.CMD_FLAG_NO_HOLE | Nbd.CMD_FLAG_FAST_ZERO : Nbd.CMD_FLAG_FUA;
+        if ((flags & ~allowed) != 0) {
+            refuse(handle, Nbd.EINVAL, type, String.format("%s with flags 0x%04x", Nbd.commandName(type), flags));
+            return;
+        }
+        if (zeroes && (flags & Nbd.CMD_FLAG_FAST_ZERO) != 0) {
+            refuse(handle, Nbd.ENOTSUP, type, "fast zeroing is not offered (NBD_FLAG_SEND_FAST_ZERO is not set)");
+            return;
+        }
+        if (!inRange(disk, offset, length)) {
+            refuse(handle, Nbd.errno(IoError.OUT_OF_RANGE, type), type, outOfRange(disk, offset, length));
+            return;
+        }
+        boolean fua = zeroes && (flags & Nbd.CMD_FLAG_FUA) != 0;
+        int parts = (int) Math.max(1, (length + CHUNK - 1) / CHUNK);
+        Pending p = new Pending(handle, type, null, 0, parts);
+        for (int i = 0; i < parts; i++) {
+            long at = offset + (long) i * CHUNK;
+            int len = (int) Math.min(CHUNK, length - (long) i * CHUNK);
+            long tag = server.nextTag();
+            submit(disk, zeroes ? IoRequest.writeZeroes(tag, at, len, fua) : IoRequest.unmap(tag, at, len), p);
+        }
+    }
+
+    private static boolean inRange(VirtualDisk disk, long offset, long length) {
+        long capacity = disk.capacity();
+        return offset >= 0 && length <= capacity && offset <= capacity - length;
+    }
+
+    private static String outOfRange(VirtualDisk disk, long offset, long length) {
+        return "range " + Long.toUnsignedString(offset) + "+" + length + " is outside the disk of " + disk.capacity()
+                + " bytes";
+    }
+
+    private void submit(VirtualDisk disk, IoRequest request, Pending pending) throws InterruptedException {
+        try {
+            disk.submit(request, pending);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "NBD client " + peer + ": submitting " + request + " failed", e);
+            pending.done(IoStatus.failed(IoError.IO, "submit failed: " + e));
+        }
+    }
+
+    /** Answer a request with an error without involving the disk. */
+    private void refuse(long handle, int errno, int type, String why) {
+        LOG.log(System.Logger.Level.INFO, "NBD client " + peer + ": " + Nbd.commandName(type) + " refused with errno "
+                + errno + ": " + why);
+        queue(new Reply(handle, errno, null, 0));
+    }
+
+    private void queue(Reply reply) {
+        if (closed) {
+            release(reply);
+        } else {
+            replies.add(reply);
+        }
+    }
+
+    private void release(Reply reply) {
+        if (reply.bytePermits() > 0) {
+            bytes.release(reply.bytePermits());
+        }
+        slots.release();
+    }
+
+    /** Collects the completion(s) of one NBD request and queues its reply after the last one. */
+    private final class Pending implements IoCallback {
+        private final long handle;
+        private final int type;
+        private final ByteBuffer data;
+        private final int bytePermits;
+        private final AtomicInteger remaining;
+        private final AtomicReference<IoStatus> failure = new AtomicReference<>();
+
+        Pending(long handle, int type, ByteBuffer data, int bytePermits, int parts) {
+            this.handle = handle;
+            this.type = type;
+            this.data = data;
+            this.bytePermits = bytePermits;
+            this.remaining = new AtomicInteger(parts);
+        }
+
+        @Override
+        public void done(IoStatus status) {
+            if (!status.isOk()) {
+                failure.compareAndSet(null, status);
+            }
+            if (remaining.decrementAndGet() != 0) {
+                return;
+            }
+            IoStatus failed = failure.get();
+            if (failed == null) {
+                ByteBuffer payload = data == null ? null : data.duplicate().clear();
+                queue(new Reply(handle, 0, payload, bytePermits));
+            } else {
+                int errno = Nbd.errno(failed.error(), type);
+                LOG.log(System.Logger.Level.INFO, () -> "NBD client " + peer + ": " + Nbd.commandName(type)
+                        + " failed with errno " + errno + ": " + failed);
+                queue(new Reply(handle, errno, null, bytePermits));
+            }
+        }
+    }
+
+    private void writeLoop() {
+        List<Reply> batch = new ArrayList<>(BATCH);
+        List<ByteBuffer> buffers = new ArrayList<>(2 * BATCH);
+        try {
+            while (true) {
+                batch.add(replies.take());
+                replies.drainTo(batch, BATCH - 1);
+                boolean end = false;
+                for (Reply r : batch) {
+                    if (r == END) {
+                        end = true;
+                        continue;
+                    }
+                    ByteBuffer h = ByteBuffer.allocate(Nbd.SIMPLE_REPLY_HEADER_BYTES);
+                    h.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(r.error()).putLong(r.handle()).flip();
+                    buffers.add(h);
+                    if (r.error() == 0 && r.data() != null && r.data().hasRemaining()) {
+                        buffers.add(r.data());
+                    }
+                }
+                if (!writeFailed && !buffers.isEmpty()) {
+                    try {
+                        writeFully(buffers.toArray(ByteBuffer[]::new));
+                    } catch (IOException e) {
+                        writeFailed = true;
+                        if (!closed) {
+                            LOG.log(System.Logger.Level.INFO, "NBD client " + peer + ": cannot send replies: " + e
+                                    + "; disconnected");
+                        }
+                        NbdServer.closeQuietly(channel); // the reader stops too
+                    }
+                }
+                for (Reply r : batch) {
+                    if (r != END) {
+                        release(r);
+                    }
+                }
+                batch.clear();
+                buffers.clear();
+                if (end) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---------------------------------------------------------------- socket helpers
+
+    /** Fill {@code b}; false on a clean end of stream before its first byte, EOFException after. */
+    private boolean readMessage(ByteBuffer b) throws IOException {
+        int n = channel.read(b);
+        if (n < 0) {
+            return false;
+        }
+        readFully(b);
+        return true;
+    }
+
+    private void readFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            if (channel.read(b) < 0) {
+                throw new EOFException();
+            }
+        }
+    }
+
+    private void skip(long n) throws IOException {
+        if (scratch == null) {
+            scratch = ByteBuffer.allocate(64 << 10);
+        }
+        long left = n;
+        while (left > 0) {
+            scratch.clear().limit((int) Math.min(scratch.capacity(), left));
+            readFully(scratch);
+            left -= scratch.limit();
+        }
+    }
+
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            channel.write(b);
+        }
+    }
+
+    private void writeFully(ByteBuffer[] bs) throws IOException {
+        ByteBuffer last = bs[bs.length - 1];
+        while (last.hasRemaining()) {
+            channel.write(bs);
+        }
+    }
+}
