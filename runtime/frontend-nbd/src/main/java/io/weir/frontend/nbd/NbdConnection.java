@@ -43,6 +43,8 @@ final class NbdConnection {
     /** TRIM and WRITE_ZEROES longer than this are split into several requests to the disk. */
     static final int CHUNK = 1 << 30;
     private static final int BATCH = 64;
+    private static final long BATCH_BYTES = 256 << 10;
+    private static final int INPUT_BYTES = 64 << 10;
 
     private static final System.Logger LOG = System.getLogger("io.weir.frontend.nbd");
 
@@ -61,17 +63,26 @@ final class NbdConnection {
     private Semaphore slots;
     private Semaphore bytes;
     private ByteBuffer scratch;
+    /**
+     * Bytes read from the socket and not consumed yet (read mode: position to limit). Several small requests
+     * are read with one system call; a payload at least half its size is read straight into its own buffer.
+     */
+    private final ByteBuffer in = ByteBuffer.allocateDirect(INPUT_BYTES).limit(0);
+    private final BufferPool pool = new BufferPool();
     private boolean noZeroes;
     private String export = "";
     private volatile boolean closed;
     private volatile boolean shuttingDown;
     private volatile boolean writeFailed;
 
-    /** A reply to send: simple reply header, then {@code data} on success of a READ. */
-    private record Reply(long handle, int error, ByteBuffer data, int bytePermits) {
+    /**
+     * A reply to send: simple reply header, then {@code data} on success of a READ. {@code pooled}, when not
+     * null, is the request's payload buffer, given back to the pool once the reply is sent or dropped.
+     */
+    private record Reply(long handle, int error, ByteBuffer data, int bytePermits, ByteBuffer pooled) {
     }
 
-    private static final Reply END = new Reply(0, 0, null, 0);
+    private static final Reply END = new Reply(0, 0, null, 0, null);
 
     /** The client broke the protocol in a way that leaves no safe way to go on. */
     static final class Violation extends IOException {
@@ -360,7 +371,7 @@ final class NbdConnection {
         ByteBuffer header = ByteBuffer.allocate(Nbd.REQUEST_HEADER_BYTES);
         while (true) {
             header.clear();
-            if (!readMessage(header)) {
+            if (shuttingDown || !readMessage(header)) {
                 LOG.log(System.Logger.Level.DEBUG, () -> "NBD client " + peer + (shuttingDown
                         ? ": server stopping, finishing requests in flight" : " closed without NBD_CMD_DISC"));
                 break;
@@ -402,8 +413,10 @@ final class NbdConnection {
                     refuse(handle, Nbd.errno(IoError.OUT_OF_RANGE, type), type, outOfRange(disk, offset, length));
                 } else {
                     bytes.acquire((int) length);
-                    ByteBuffer buffer = ByteBuffer.allocate((int) length);
-                    Pending p = new Pending(handle, type, buffer, (int) length, 1);
+                    ByteBuffer pooled = BufferPool.pooled((int) length) ? pool.take((int) length) : null;
+                    ByteBuffer buffer = pooled != null ? pooled.slice(0, (int) length)
+                            : ByteBuffer.allocate((int) length);
+                    Pending p = new Pending(handle, type, buffer, (int) length, 1, pooled);
                     submit(disk, IoRequest.read(server.nextTag(), offset, buffer), p);
                 }
             }
@@ -411,7 +424,7 @@ final class NbdConnection {
                 if (flags != 0 || offset != 0 || length != 0) {
                     refuse(handle, Nbd.EINVAL, type, "FLUSH takes no flags, offset or length");
                 } else {
-                    submit(disk, IoRequest.flush(server.nextTag()), new Pending(handle, type, null, 0, 1));
+                    submit(disk, IoRequest.flush(server.nextTag()), new Pending(handle, type, null, 0, 1, null));
                 }
             }
             case Nbd.CMD_TRIM, Nbd.CMD_WRITE_ZEROES -> zeroOrTrim(disk, type, flags, handle, offset, length);
@@ -432,8 +445,17 @@ final class NbdConnection {
             return;
         }
         bytes.acquire((int) length);
-        ByteBuffer buffer = ByteBuffer.allocate((int) length);
-        readFully(buffer);
+        ByteBuffer pooled = BufferPool.pooled((int) length) ? pool.take((int) length) : null;
+        ByteBuffer buffer = pooled != null ? pooled.slice(0, (int) length) : ByteBuffer.allocate((int) length);
+        try {
+            readFully(buffer);
+        } catch (IOException e) {
+            bytes.release((int) length);
+            if (pooled != null) {
+                pool.give(pooled);
+            }
+            throw e;
+        }
         buffer.flip();
         String problem = null;
         int errno = Nbd.EINVAL;
@@ -445,12 +467,15 @@ final class NbdConnection {
         }
         if (problem != null) {
             bytes.release((int) length);
+            if (pooled != null) {
+                pool.give(pooled);
+            }
             refuse(handle, errno, Nbd.CMD_WRITE, problem);
             return;
         }
         boolean fua = (flags & Nbd.CMD_FLAG_FUA) != 0;
         submit(disk, IoRequest.write(server.nextTag(), offset, buffer, fua),
-                new Pending(handle, Nbd.CMD_WRITE, null, (int) length, 1));
+                new Pending(handle, Nbd.CMD_WRITE, null, (int) length, 1, pooled));
     }
 
     /** TRIM (FUA accepted and ignored: trimmed contents are undefined anyway) and WRITE_ZEROES. */
@@ -472,7 +497,7 @@ final class NbdConnection {
         }
         boolean fua = zeroes && (flags & Nbd.CMD_FLAG_FUA) != 0;
         int parts = (int) Math.max(1, (length + CHUNK - 1) / CHUNK);
-        Pending p = new Pending(handle, type, null, 0, parts);
+        Pending p = new Pending(handle, type, null, 0, parts, null);
         for (int i = 0; i < parts; i++) {
             long at = offset + (long) i * CHUNK;
             int len = (int) Math.min(CHUNK, length - (long) i * CHUNK);
@@ -496,6 +521,8 @@ final class NbdConnection {
             disk.submit(request, pending);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "NBD client " + peer + ": submitting " + request + " failed", e);
+            // The disk may hold the request's buffer after all: never reuse it.
+            pending.disown();
             pending.done(IoStatus.failed(IoError.IO, "submit failed: " + e));
         }
     }
@@ -504,7 +531,7 @@ final class NbdConnection {
     private void refuse(long handle, int errno, int type, String why) {
         LOG.log(System.Logger.Level.INFO, "NBD client " + peer + ": " + Nbd.commandName(type) + " refused with errno "
                 + errno + ": " + why);
-        queue(new Reply(handle, errno, null, 0));
+        queue(new Reply(handle, errno, null, 0, null));
     }
 
     private void queue(Reply reply) {
@@ -516,6 +543,9 @@ final class NbdConnection {
     }
 
     private void release(Reply reply) {
+        if (reply.pooled() != null) {
+            pool.give(reply.pooled());
+        }
         if (reply.bytePermits() > 0) {
             bytes.release(reply.bytePermits());
         }
@@ -530,13 +560,20 @@ final class NbdConnection {
         private final int bytePermits;
         private final AtomicInteger remaining;
         private final AtomicReference<IoStatus> failure = new AtomicReference<>();
+        private volatile ByteBuffer pooled;
 
-        Pending(long handle, int type, ByteBuffer data, int bytePermits, int parts) {
+        Pending(long handle, int type, ByteBuffer data, int bytePermits, int parts, ByteBuffer pooled) {
             this.handle = handle;
             this.type = type;
             this.data = data;
             this.bytePermits = bytePermits;
             this.remaining = new AtomicInteger(parts);
+            this.pooled = pooled;
+        }
+
+        /** Keep the payload buffer out of the pool: whether the disk is done with it is not known. */
+        void disown() {
+            pooled = null;
         }
 
         @Override
@@ -550,12 +587,12 @@ final class NbdConnection {
             IoStatus failed = failure.get();
             if (failed == null) {
                 ByteBuffer payload = data == null ? null : data.duplicate().clear();
-                queue(new Reply(handle, 0, payload, bytePermits));
+                queue(new Reply(handle, 0, payload, bytePermits, pooled));
             } else {
                 int errno = Nbd.errno(failed.error(), type);
                 LOG.log(System.Logger.Level.INFO, () -> "NBD client " + peer + ": " + Nbd.commandName(type)
                         + " failed with errno " + errno + ": " + failed);
-                queue(new Reply(handle, errno, null, bytePermits));
+                queue(new Reply(handle, errno, null, bytePermits, pooled));
             }
         }
     }
@@ -563,17 +600,29 @@ final class NbdConnection {
     private void writeLoop() {
         List<Reply> batch = new ArrayList<>(BATCH);
         List<ByteBuffer> buffers = new ArrayList<>(2 * BATCH);
+        // Reply headers of one batch, direct so that the gathering write copies nothing.
+        ByteBuffer headers = ByteBuffer.allocateDirect(BATCH * Nbd.SIMPLE_REPLY_HEADER_BYTES);
         try {
             while (true) {
-                batch.add(replies.take());
-                replies.drainTo(batch, BATCH - 1);
+                Reply first = replies.take();
+                batch.add(first);
+                // Up to BATCH replies, but no more payload than BATCH_BYTES after the first: a reply's buffer
+                // goes back to the pool only after its write, so a long batch holds many buffers.
+                long payload = first.data() == null ? 0 : first.data().remaining();
+                Reply next;
+                while (batch.size() < BATCH && payload < BATCH_BYTES && (next = replies.poll()) != null) {
+                    batch.add(next);
+                    payload += next.data() == null ? 0 : next.data().remaining();
+                }
                 boolean end = false;
+                int at = 0;
                 for (Reply r : batch) {
                     if (r == END) {
                         end = true;
                         continue;
                     }
-                    ByteBuffer h = ByteBuffer.allocate(Nbd.SIMPLE_REPLY_HEADER_BYTES);
+                    ByteBuffer h = headers.slice(at, Nbd.SIMPLE_REPLY_HEADER_BYTES);
+                    at += Nbd.SIMPLE_REPLY_HEADER_BYTES;
                     h.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(r.error()).putLong(r.handle()).flip();
                     buffers.add(h);
                     if (r.error() == 0 && r.data() != null && r.data().hasRemaining()) {
@@ -612,8 +661,7 @@ final class NbdConnection {
 
     /** Fill {@code b}; false on a clean end of stream before its first byte, EOFException after. */
     private boolean readMessage(ByteBuffer b) throws IOException {
-        int n = channel.read(b);
-        if (n < 0) {
+        if (!in.hasRemaining() && fill() < 0) {
             return false;
         }
         readFully(b);
@@ -622,10 +670,27 @@ final class NbdConnection {
 
     private void readFully(ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
-            if (channel.read(b) < 0) {
+            if (in.hasRemaining()) {
+                int n = Math.min(in.remaining(), b.remaining());
+                b.put(b.position(), in, in.position(), n);
+                b.position(b.position() + n);
+                in.position(in.position() + n);
+            } else if (b.remaining() >= INPUT_BYTES / 2) {
+                if (channel.read(b) < 0) {
+                    throw new EOFException();
+                }
+            } else if (fill() < 0) {
                 throw new EOFException();
             }
         }
+    }
+
+    /** Read what the socket has into the empty input buffer; -1 at the end of the stream. */
+    private int fill() throws IOException {
+        in.clear();
+        int n = channel.read(in);
+        in.flip();
+        return n;
     }
 
     private void skip(long n) throws IOException {
