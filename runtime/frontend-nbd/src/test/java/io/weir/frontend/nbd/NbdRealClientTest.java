@@ -164,6 +164,18 @@ class NbdRealClientTest {
     }
 
     @Test
+    void fioVerifiesEveryBlockItWroteThroughTheNbdEngine() throws Exception {
+        assumeTool("fio");
+        Result r = ok("fio", "--name=verify", "--ioengine=nbd", "--uri=" + fx.uri("disk"), "--rw=randwrite",
+                "--bs=4k", "--iodepth=16", "--size=" + Fixture.CAPACITY, "--verify=crc32c", "--do_verify=1",
+                "--verify_fatal=1", "--output-format=terse", "--terse-version=3");
+        // terse v3: field 5 is the total error count
+        String[] fields = r.output().lines().filter(l -> l.startsWith("3;")).findFirst()
+                .orElseThrow(() -> new AssertionError("no terse result line:\n" + r.output())).split(";");
+        assertEquals("0", fields[4], r.output());
+    }
+
+    @Test
     void manyQemuIoClientsOnTwoDisksAtOnceAllSucceed() throws Exception {
         assumeTool("qemu-io");
         List<Process> procs = new java.util.ArrayList<>();
