@@ -25,6 +25,7 @@ import io.weir.filter.IoError;
 import io.weir.filter.IoOp;
 import io.weir.filter.IoRequest;
 import io.weir.filter.IoStatus;
+import io.weir.filter.StateHandoff;
 import io.weir.vscsi.DiskException;
 import io.weir.vscsi.DiskException.Reason;
 import io.weir.vscsi.DiskInfo;
@@ -163,11 +164,6 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
     }
 
     @Override
-    public String diskId() {
-        return id;
-    }
-
-    @Override
     public long capacity() {
         return capacity;
     }
@@ -179,11 +175,6 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
 
     @Override
     public int maxRequestLength() {
-        return maxDataLength;
-    }
-
-    @Override
-    public int maxDataLength() {
         return maxDataLength;
     }
 
@@ -442,12 +433,12 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
 
     @Override
     public void deliver(Kind kind, Duration deadline) throws FilterRefusedException {
-        events.deliver(stack.layers(), kind, capacity, deadline, l -> new MapHandoff(64 << 20));
+        events.deliver(stack.layers(), kind, capacity, deadline, DiskImpl::freshHandoff);
     }
 
     private void deliverQuietly(List<Layer> layers, Kind kind) {
         try {
-            events.deliver(layers, kind, capacity, eventTimeout, l -> new MapHandoff(64 << 20));
+            events.deliver(layers, kind, capacity, eventTimeout, DiskImpl::freshHandoff);
         } catch (FilterRefusedException e) {
             LOG.log(System.Logger.Level.WARNING, "disk '" + id + "': " + e.getMessage());
         }
@@ -613,13 +604,9 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         }
     }
 
-    public boolean isClosed() {
-        return closed;
-    }
-
-    /** How long a stun may wait to drain, and each control event's deadline. */
-    public Duration eventTimeout() {
-        return eventTimeout;
+    /** Each layer gets its own handoff for state-carrying events, bounded at 64 MiB. */
+    private static StateHandoff freshHandoff(Layer layer) {
+        return new MapHandoff(64 << 20);
     }
 
     private record Parked(IoRequest request, IoCallback callback) {

@@ -69,7 +69,7 @@ final class Exchange implements IoChain, IoCallback {
             wrong = "passed a " + replacement.op() + " in place of " + request;
         } else {
             StackHost host = layer.context().host();
-            IoStatus bad = RequestCheck.checkRange(replacement, host.capacity(), host.blockSize(), host.maxDataLength());
+            IoStatus bad = RequestCheck.checkRange(replacement, host.capacity(), host.blockSize(), host.maxRequestLength());
             if (bad != null) {
                 wrong = "passed an invalid request in place of " + request + ": " + bad.message();
             }

@@ -2,11 +2,11 @@ package io.weir.vscsi.stack;
 
 /** The live shape of a disk as layers need it. */
 public interface Geometry {
-    String diskId();
+    String id();
 
     long capacity();
 
     int blockSize();
 
-    int maxDataLength();
+    int maxRequestLength();
 }

@@ -37,7 +37,7 @@ final class LayerContext implements FilterContext {
 
     @Override
     public String diskId() {
-        return services.host().diskId();
+        return services.host().id();
     }
 
     @Override
@@ -52,7 +52,7 @@ final class LayerContext implements FilterContext {
 
     @Override
     public int maxRequestLength() {
-        return services.host().maxDataLength();
+        return services.host().maxRequestLength();
     }
 
     @Override
@@ -107,10 +107,10 @@ final class LayerContext implements FilterContext {
         int index = stack.indexOf(layer);
         if (index < 0) {
             callback.done(IoStatus.failed(IoError.SHUTDOWN, layer.label() + " is no longer in the stack of disk '"
-                    + host.diskId() + "'"));
+                    + host.id() + "'"));
             return;
         }
-        IoStatus bad = RequestCheck.checkRange(request, host.capacity(), host.blockSize(), host.maxDataLength());
+        IoStatus bad = RequestCheck.checkRange(request, host.capacity(), host.blockSize(), host.maxRequestLength());
         if (bad != null) {
             String message = layer.label() + " submitted an invalid request: " + bad.message();
             layer.fault(message, null);

@@ -10,7 +10,6 @@ import java.util.Set;
 
 import io.weir.backend.Backend;
 import io.weir.filter.Capability;
-import io.weir.filter.FilterClass;
 import io.weir.filter.IoCallback;
 import io.weir.filter.IoError;
 import io.weir.filter.IoRequest;
@@ -94,16 +93,6 @@ public final class Stack {
         return -1;
     }
 
-    /** The layer of a class, if present. */
-    public Layer layerOf(FilterClass filterClass) {
-        for (Layer l : layers) {
-            if (l.filterClass() == filterClass) {
-                return l;
-            }
-        }
-        return null;
-    }
-
     /** A new stack with {@code added} in its class position; the layers keep their identity. */
     public Stack with(Layer added) {
         List<Layer> all = new ArrayList<>(List.of(layers));
@@ -115,13 +104,6 @@ public final class Stack {
     public Stack without(Layer removed) {
         List<Layer> all = new ArrayList<>(List.of(layers));
         all.remove(removed);
-        return build(all, backend);
-    }
-
-    /** A new stack with {@code replacement} in place of {@code old}. */
-    public Stack replacing(Layer old, Layer replacement) {
-        List<Layer> all = new ArrayList<>(List.of(layers));
-        all.set(all.indexOf(old), replacement);
         return build(all, backend);
     }
 
