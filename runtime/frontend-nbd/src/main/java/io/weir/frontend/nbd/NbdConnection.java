@@ -3,10 +3,14 @@ package io.weir.frontend.nbd;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
@@ -15,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.weir.filter.Capability;
 import io.weir.filter.IoCallback;
 import io.weir.filter.IoError;
 import io.weir.filter.IoRequest;
@@ -22,7 +27,8 @@ import io.weir.filter.IoStatus;
 import io.weir.vscsi.VirtualDisk;
 
 /**
- * One NBD client: the fixed newstyle handshake, then the transmission phase with simple replies.
+ * One NBD client: the fixed newstyle handshake, then the transmission phase with simple replies, or structured
+ * replies (one chunk per reply) when the client negotiated them.
  *
  * <p>Threads: a reader reads and validates each request, reads a WRITE's payload only after checking its
  * length, and submits to the disk (which may block it: backpressure). Completions never touch the socket:
@@ -71,18 +77,40 @@ final class NbdConnection {
     private final BufferPool pool = new BufferPool();
     private boolean noZeroes;
     private String export = "";
+    /**
+     * Structured replies were negotiated. Set during the handshake, before the writer starts (so the writer sees
+     * it), never changed afterwards.
+     */
+    private boolean structured;
+    /** The export the last NBD_OPT_SET_META_CONTEXT selected {@code base:allocation} for, or null. */
+    private String allocationExport;
+    /** {@code base:allocation} is selected for the export being served: BLOCK_STATUS is allowed. */
+    private boolean allocationSelected;
     private volatile boolean closed;
     private volatile boolean shuttingDown;
     private volatile boolean writeFailed;
 
     /**
-     * A reply to send: simple reply header, then {@code data} on success of a READ. {@code pooled}, when not
-     * null, is the request's payload buffer, given back to the pool once the reply is sent or dropped.
+     * A reply to send. Simple replies: the header, then {@code data} on success of a READ. Structured replies:
+     * one chunk with NBD_REPLY_FLAG_DONE: NBD_REPLY_TYPE_ERROR with {@code message} on error,
+     * NBD_REPLY_TYPE_OFFSET_DATA at {@code offset} for READ data, NBD_REPLY_TYPE_BLOCK_STATUS with the encoded
+     * {@code status} payload, NBD_REPLY_TYPE_NONE otherwise. {@code pooled}, when not null, is the request's
+     * payload buffer, given back to the pool once the reply is sent or dropped.
      */
-    private record Reply(long handle, int error, ByteBuffer data, int bytePermits, ByteBuffer pooled) {
+    private record Reply(long handle, int error, String message, long offset, ByteBuffer data,
+            ByteBuffer status, int bytePermits, ByteBuffer pooled) {
     }
 
-    private static final Reply END = new Reply(0, 0, null, 0, null);
+    private static final Reply END = new Reply(0, 0, null, 0, null, null, 0, null);
+    /**
+     * Room per reply in the writer's header buffer: a chunk header and the fixed part of its payload (at most
+     * OFFSET_DATA's 8-byte offset), rounded up to 8 bytes; also fits a simple reply header.
+     */
+    private static final int HEADER_SLOT = Nbd.STRUCTURED_REPLY_HEADER_BYTES + Long.BYTES + Integer.BYTES;
+    /** Error messages in NBD_REPLY_TYPE_ERROR chunks are cut to this many bytes (the protocol allows 4096). */
+    static final int MAX_ERROR_MESSAGE = 1024;
+    /** Descriptors sent at most per BLOCK_STATUS reply; the client asks again for the rest. */
+    static final int MAX_EXTENTS = 1024;
 
     /** The client broke the protocol in a way that leaves no safe way to go on. */
     static final class Violation extends IOException {
@@ -234,9 +262,10 @@ final class NbdConnection {
                     if (disk == null) {
                         throw new Violation("NBD_OPT_EXPORT_NAME names no served export: '" + name + "'");
                     }
-                    export = name;
+                    enter(name);
                     ByteBuffer reply = ByteBuffer.allocate(10 + (noZeroes ? 0 : 124));
-                    reply.putLong(disk.capacity()).putShort((short) Nbd.transmissionFlags(disk.capabilities()));
+                    reply.putLong(disk.capacity())
+                            .putShort((short) Nbd.transmissionFlags(disk.capabilities(), structured));
                     writeFully(reply.clear());
                     return disk;
                 }
@@ -252,8 +281,8 @@ final class NbdConnection {
                         return disk;
                     }
                 }
-                case Nbd.OPT_STRUCTURED_REPLY -> optionReply(option, Nbd.REP_ERR_UNSUP,
-                        "structured replies are not supported yet; this server sends simple replies");
+                case Nbd.OPT_STRUCTURED_REPLY -> structuredReply(data);
+                case Nbd.OPT_LIST_META_CONTEXT, Nbd.OPT_SET_META_CONTEXT -> metaContext(option, data);
                 case Nbd.OPT_STARTTLS -> optionReply(option, Nbd.REP_ERR_UNSUP, "TLS is not supported");
                 default -> optionReply(option, Nbd.REP_ERR_UNSUP, "option " + option + " is not supported");
             }
@@ -320,7 +349,7 @@ final class NbdConnection {
             return null;
         }
         ByteBuffer exportInfo = ByteBuffer.allocate(12).putShort((short) Nbd.INFO_EXPORT).putLong(disk.capacity())
-                .putShort((short) Nbd.transmissionFlags(disk.capabilities()));
+                .putShort((short) Nbd.transmissionFlags(disk.capabilities(), structured));
         optionReply(option, Nbd.REP_INFO, exportInfo.array());
         if (wantName) {
             byte[] n = name.getBytes(StandardCharsets.UTF_8);
@@ -339,9 +368,122 @@ final class NbdConnection {
         optionReply(option, Nbd.REP_INFO, sizes.array());
         optionReply(option, Nbd.REP_ACK, (byte[]) null);
         if (option == Nbd.OPT_GO) {
-            export = name;
+            enter(name);
         }
         return disk;
+    }
+
+    /**
+     * The client goes into transmission with export {@code name}: BLOCK_STATUS is allowed only if the last
+     * NBD_OPT_SET_META_CONTEXT selected {@code base:allocation} for this very export (the protocol forbids the
+     * client anything else; a client that does it anyway gets EINVAL for BLOCK_STATUS, logged here).
+     */
+    private void enter(String name) {
+        export = name;
+        allocationSelected = name.equals(allocationExport);
+        if (allocationExport != null && !allocationSelected) {
+            LOG.log(System.Logger.Level.INFO, "NBD client " + peer + " selected " + Nbd.BASE_ALLOCATION
+                    + " for export '" + allocationExport + "' but uses '" + name + "'; BLOCK_STATUS is refused");
+        }
+    }
+
+    /**
+     * NBD_OPT_STRUCTURED_REPLY: ACK once. Data with it, or asking again once negotiated, is
+     * NBD_REP_ERR_INVALID (structured replies stay negotiated either way).
+     */
+    private void structuredReply(byte[] data) throws IOException {
+        if (data.length != 0) {
+            optionReply(Nbd.OPT_STRUCTURED_REPLY, Nbd.REP_ERR_INVALID,
+                    "NBD_OPT_STRUCTURED_REPLY takes no data, got " + data.length + " bytes");
+        } else if (structured) {
+            optionReply(Nbd.OPT_STRUCTURED_REPLY, Nbd.REP_ERR_INVALID,
+                    "structured replies are already negotiated on this connection");
+        } else {
+            structured = true;
+            optionReply(Nbd.OPT_STRUCTURED_REPLY, Nbd.REP_ACK, (byte[]) null);
+        }
+    }
+
+    /**
+     * NBD_OPT_LIST_META_CONTEXT and NBD_OPT_SET_META_CONTEXT. The only context is {@code base:allocation}.
+     * Queries: {@code base:allocation} matches it; {@code base:} is a wildcard for LIST and ignored by SET, as
+     * the protocol asks; other leaf names of {@code base:} and every other namespace match nothing; a query
+     * without a namespace and colon is NBD_REP_ERR_INVALID. LIST without queries lists every context; SET
+     * without queries selects none. SET replaces the selection even when it fails. Both need structured replies
+     * first (NBD_REP_ERR_INVALID) and a served export (NBD_REP_ERR_UNKNOWN).
+     */
+    private void metaContext(int option, byte[] data) throws IOException {
+        boolean set = option == Nbd.OPT_SET_META_CONTEXT;
+        String optionName = set ? "NBD_OPT_SET_META_CONTEXT" : "NBD_OPT_LIST_META_CONTEXT";
+        if (set) {
+            allocationExport = null;
+        }
+        if (!structured) {
+            optionReply(option, Nbd.REP_ERR_INVALID, optionName + " needs NBD_OPT_STRUCTURED_REPLY first");
+            return;
+        }
+        ByteBuffer in = ByteBuffer.wrap(data);
+        String name = string(in);
+        if (name == null || in.remaining() < 4) {
+            optionReply(option, Nbd.REP_ERR_INVALID, optionName + ": export name length exceeds the option data");
+            return;
+        }
+        long count = Integer.toUnsignedLong(in.getInt());
+        boolean matched = count == 0 && !set;
+        for (long i = 0; i < count; i++) {
+            String query = string(in);
+            if (query == null) {
+                optionReply(option, Nbd.REP_ERR_INVALID, optionName + ": query " + (i + 1) + " of " + count
+                        + " exceeds the option data");
+                return;
+            }
+            int colon = query.indexOf(':');
+            if (colon <= 0) {
+                optionReply(option, Nbd.REP_ERR_INVALID, optionName + ": query '" + query
+                        + "' does not start with a namespace and a colon");
+                return;
+            }
+            boolean base = query.substring(0, colon).equals(Nbd.BASE_NAMESPACE);
+            String leaf = query.substring(colon + 1);
+            matched |= base && (leaf.equals("allocation") || (!set && leaf.isEmpty()));
+        }
+        if (in.hasRemaining()) {
+            optionReply(option, Nbd.REP_ERR_INVALID, optionName + ": " + in.remaining()
+                    + " bytes left after the last of " + count + " queries");
+            return;
+        }
+        if (server.isClosed()) {
+            optionReply(option, Nbd.REP_ERR_SHUTDOWN, "the server is shutting down");
+            return;
+        }
+        if (server.exports().find(name) == null) {
+            optionReply(option, Nbd.REP_ERR_UNKNOWN, optionName + ": no export named '" + name + "'");
+            return;
+        }
+        if (matched) {
+            byte[] context = Nbd.BASE_ALLOCATION.getBytes(StandardCharsets.UTF_8);
+            int id = set ? Nbd.BASE_ALLOCATION_ID : 0; // LIST's ids are reserved: 0
+            optionReply(option, Nbd.REP_META_CONTEXT, ByteBuffer.allocate(4 + context.length).putInt(id)
+                    .put(context).array());
+            if (set) {
+                allocationExport = name;
+            }
+        }
+        optionReply(option, Nbd.REP_ACK, (byte[]) null);
+    }
+
+    /** A 32-bit length and that many bytes of UTF-8, or null when they run past the data or the string limit. */
+    private static String string(ByteBuffer in) {
+        if (in.remaining() < 4) {
+            return null;
+        }
+        long length = Integer.toUnsignedLong(in.getInt());
+        if (length > in.remaining() || length > Nbd.MAX_STRING) {
+            return null;
+        }
+        byte[] b = new byte[(int) length];
+        in.get(b);
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     private void optionReply(int option, int type, String message) throws IOException {
@@ -404,8 +546,11 @@ final class NbdConnection {
         switch (type) {
             case Nbd.CMD_WRITE -> write(disk, flags, handle, offset, length);
             case Nbd.CMD_READ -> {
-                if (flags != 0) {
-                    refuse(handle, Nbd.EINVAL, type, "READ takes no flags here (DF needs structured replies)");
+                // DF is honoured trivially: every READ is answered with a single content chunk.
+                int allowed = ignorableFua(disk) | (structured ? Nbd.CMD_FLAG_DF : 0);
+                if ((flags & ~allowed) != 0) {
+                    refuse(handle, Nbd.EINVAL, type, String.format("READ with flags 0x%04x; %s", flags,
+                            structured ? "only DF and FUA apply" : "only FUA applies (DF needs structured replies)"));
                 } else if (length > disk.maxRequestLength()) {
                     refuse(handle, Nbd.EINVAL, type, "READ of " + length + " bytes exceeds the maximum of "
                             + disk.maxRequestLength());
@@ -416,18 +561,20 @@ final class NbdConnection {
                     ByteBuffer pooled = BufferPool.pooled((int) length) ? pool.take((int) length) : null;
                     ByteBuffer buffer = pooled != null ? pooled.slice(0, (int) length)
                             : ByteBuffer.allocate((int) length);
-                    Pending p = new Pending(handle, type, buffer, (int) length, 1, pooled);
+                    Pending p = new Pending(handle, type, offset, buffer, (int) length, 1, pooled);
                     submit(disk, IoRequest.read(server.nextTag(), offset, buffer), p);
                 }
             }
             case Nbd.CMD_FLUSH -> {
-                if (flags != 0 || offset != 0 || length != 0) {
-                    refuse(handle, Nbd.EINVAL, type, "FLUSH takes no flags, offset or length");
+                if ((flags & ~ignorableFua(disk)) != 0 || offset != 0 || length != 0) {
+                    refuse(handle, Nbd.EINVAL, type, "FLUSH takes no flags but FUA, no offset and no length");
                 } else {
-                    submit(disk, IoRequest.flush(server.nextTag()), new Pending(handle, type, null, 0, 1, null));
+                    submit(disk, IoRequest.flush(server.nextTag()),
+                            new Pending(handle, type, 0, null, 0, 1, null));
                 }
             }
             case Nbd.CMD_TRIM, Nbd.CMD_WRITE_ZEROES -> zeroOrTrim(disk, type, flags, handle, offset, length);
+            case Nbd.CMD_BLOCK_STATUS -> blockStatus(disk, flags, handle, offset, length);
             default -> refuse(handle, Nbd.EINVAL, type, Nbd.commandName(type) + " is unknown or was not negotiated");
         }
     }
@@ -475,10 +622,112 @@ final class NbdConnection {
         }
         boolean fua = (flags & Nbd.CMD_FLAG_FUA) != 0;
         submit(disk, IoRequest.write(server.nextTag(), offset, buffer, fua),
-                new Pending(handle, Nbd.CMD_WRITE, null, (int) length, 1, pooled));
+                new Pending(handle, Nbd.CMD_WRITE, offset, null, (int) length, 1, pooled));
     }
 
-    /** TRIM (FUA accepted and ignored: trimmed contents are undefined anyway) and WRITE_ZEROES. */
+    /**
+     * FUA when the export offers it: the protocol has the server accept it on every command then, ignoring it
+     * where nothing is written (READ, FLUSH, BLOCK_STATUS).
+     */
+    private static int ignorableFua(VirtualDisk disk) {
+        return disk.capabilities().contains(Capability.FUA) ? Nbd.CMD_FLAG_FUA : 0;
+    }
+
+    /**
+     * BLOCK_STATUS for {@code base:allocation}, the one context there is. Refused with EINVAL unless structured
+     * replies were negotiated and {@code base:allocation} was selected for this export, for flags other than
+     * REQ_ONE (and an ignored FUA), a zero length, a range that is not aligned to the block size or reaches
+     * beyond the disk. The length is not bound by the maximum request length (nothing is transferred).
+     */
+    private void blockStatus(VirtualDisk disk, int flags, long handle, long offset, long length) {
+        int type = Nbd.CMD_BLOCK_STATUS;
+        int bs = disk.blockSize();
+        if (!structured || !allocationSelected) {
+            refuse(handle, Nbd.EINVAL, type, structured ? "no meta context was selected for export '" + export
+                    + "' (NBD_OPT_SET_META_CONTEXT " + Nbd.BASE_ALLOCATION + ")"
+                    : "BLOCK_STATUS needs structured replies and a meta context, neither was negotiated");
+        } else if ((flags & ~(Nbd.CMD_FLAG_REQ_ONE | ignorableFua(disk))) != 0) {
+            refuse(handle, Nbd.EINVAL, type, String.format("BLOCK_STATUS with flags 0x%04x; only REQ_ONE applies",
+                    flags));
+        } else if (length == 0) {
+            refuse(handle, Nbd.EINVAL, type, "BLOCK_STATUS of 0 bytes at " + Long.toUnsignedString(offset));
+        } else if (!inRange(disk, offset, length)) {
+            refuse(handle, Nbd.EINVAL, type, outOfRange(disk, offset, length));
+        } else if (offset % bs != 0 || length % bs != 0) {
+            refuse(handle, Nbd.EINVAL, type, "BLOCK_STATUS range " + offset + "+" + length
+                    + " is not aligned to the block size of " + bs);
+        } else {
+            boolean one = (flags & Nbd.CMD_FLAG_REQ_ONE) != 0;
+            CompletionStage<List<AllocationSource.Extent>> answer;
+            try {
+                answer = server.allocation().extents(disk, offset, length);
+            } catch (RuntimeException e) {
+                answer = CompletableFuture.failedFuture(e);
+            }
+            answer.whenComplete((extents, failure) -> {
+                ByteBuffer payload = null;
+                String problem;
+                if (failure != null) {
+                    problem = "the allocation source failed: " + failure;
+                } else {
+                    try {
+                        payload = encodeBlockStatus(Nbd.BASE_ALLOCATION_ID, extents, length, bs, one);
+                        problem = null;
+                    } catch (IllegalArgumentException e) {
+                        problem = e.getMessage();
+                    }
+                }
+                if (payload != null) {
+                    queue(new Reply(handle, 0, null, offset, null, payload, 0, null));
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "NBD client " + peer + ": BLOCK_STATUS of " + offset + "+"
+                            + length + " on export '" + export + "' failed: " + problem);
+                    queue(new Reply(handle, Nbd.EIO, "block status: " + problem, 0, null, null, 0, null));
+                }
+            });
+        }
+    }
+
+    /**
+     * The NBD_REPLY_TYPE_BLOCK_STATUS payload for {@code extents}, which describe the bytes from the request's
+     * offset on: the context id, then (length, flags) descriptors, cut off at the request's {@code length} (the
+     * last descriptor shortened to end there), at one descriptor with {@code one} (REQ_ONE) and at
+     * {@link #MAX_EXTENTS}. Since the request lies within the disk, so does the answer.
+     *
+     * @throws IllegalArgumentException when the extents break the rules of {@link AllocationSource}, naming the rule
+     */
+    static ByteBuffer encodeBlockStatus(int contextId, List<AllocationSource.Extent> extents, long length,
+            int blockSize, boolean one) {
+        if (extents == null || extents.isEmpty()) {
+            throw new IllegalArgumentException("the allocation source answered no extent");
+        }
+        int max = one ? 1 : MAX_EXTENTS;
+        ByteBuffer b = ByteBuffer.allocate(4 + 8 * Math.min(max, extents.size())).putInt(contextId);
+        long covered = 0;
+        int n = 0;
+        for (AllocationSource.Extent e : extents) {
+            if (covered >= length || n >= max) {
+                break;
+            }
+            if (e.length() <= 0 || e.length() % blockSize != 0) {
+                throw new IllegalArgumentException("extent " + n + " of " + e.length() + " bytes is "
+                        + (e.length() <= 0 ? "empty" : "not a multiple of the block size " + blockSize));
+            }
+            long take = Math.min(e.length(), length - covered); // length < 2^32: fits the descriptor
+            b.putInt((int) take).putInt(e.flags());
+            covered += take;
+            n++;
+        }
+        return b.flip();
+    }
+
+    /**
+     * TRIM (FUA accepted and ignored: trimmed contents are undefined anyway) and WRITE_ZEROES. NO_HOLE is a
+     * hint: the backend may allocate the zeroes or not (the core has no way to ask for either). FAST_ZERO is
+     * always refused with ENOTSUP before anything reaches the disk, which the protocol allows whenever the
+     * server cannot tell in advance that zeroing is faster than writing: that is always so here, as a filter
+     * (encryption, for one) may have to write every zero block in full whatever the backend can do.
+     */
     private void zeroOrTrim(VirtualDisk disk, int type, int flags, long handle, long offset, long length)
             throws InterruptedException {
         boolean zeroes = type == Nbd.CMD_WRITE_ZEROES;
@@ -488,7 +737,12 @@ final class NbdConnection {
             return;
         }
         if (zeroes && (flags & Nbd.CMD_FLAG_FAST_ZERO) != 0) {
-            refuse(handle, Nbd.ENOTSUP, type, "fast zeroing is not offered (NBD_FLAG_SEND_FAST_ZERO is not set)");
+            if (!disk.capabilities().contains(Capability.WRITE_ZEROES)) {
+                // NBD_FLAG_SEND_FAST_ZERO was not offered either: EINVAL, as for any flag not negotiated.
+                refuse(handle, Nbd.EINVAL, type, "FAST_ZERO on an export without WRITE_ZEROES");
+            } else {
+                refuse(handle, Nbd.ENOTSUP, type, "zeroing is never known to be fast here: write the zeroes instead");
+            }
             return;
         }
         if (!inRange(disk, offset, length)) {
@@ -497,7 +751,7 @@ final class NbdConnection {
         }
         boolean fua = zeroes && (flags & Nbd.CMD_FLAG_FUA) != 0;
         int parts = (int) Math.max(1, (length + CHUNK - 1) / CHUNK);
-        Pending p = new Pending(handle, type, null, 0, parts, null);
+        Pending p = new Pending(handle, type, offset, null, 0, parts, null);
         for (int i = 0; i < parts; i++) {
             long at = offset + (long) i * CHUNK;
             int len = (int) Math.min(CHUNK, length - (long) i * CHUNK);
@@ -531,7 +785,7 @@ final class NbdConnection {
     private void refuse(long handle, int errno, int type, String why) {
         LOG.log(System.Logger.Level.INFO, "NBD client " + peer + ": " + Nbd.commandName(type) + " refused with errno "
                 + errno + ": " + why);
-        queue(new Reply(handle, errno, null, 0, null));
+        queue(new Reply(handle, errno, why, 0, null, null, 0, null));
     }
 
     private void queue(Reply reply) {
@@ -556,15 +810,17 @@ final class NbdConnection {
     private final class Pending implements IoCallback {
         private final long handle;
         private final int type;
+        private final long offset;
         private final ByteBuffer data;
         private final int bytePermits;
         private final AtomicInteger remaining;
         private final AtomicReference<IoStatus> failure = new AtomicReference<>();
         private volatile ByteBuffer pooled;
 
-        Pending(long handle, int type, ByteBuffer data, int bytePermits, int parts, ByteBuffer pooled) {
+        Pending(long handle, int type, long offset, ByteBuffer data, int bytePermits, int parts, ByteBuffer pooled) {
             this.handle = handle;
             this.type = type;
+            this.offset = offset;
             this.data = data;
             this.bytePermits = bytePermits;
             this.remaining = new AtomicInteger(parts);
@@ -587,12 +843,12 @@ final class NbdConnection {
             IoStatus failed = failure.get();
             if (failed == null) {
                 ByteBuffer payload = data == null ? null : data.duplicate().clear();
-                queue(new Reply(handle, 0, payload, bytePermits, pooled));
+                queue(new Reply(handle, 0, null, offset, payload, null, bytePermits, pooled));
             } else {
                 int errno = Nbd.errno(failed.error(), type);
                 LOG.log(System.Logger.Level.INFO, () -> "NBD client " + peer + ": " + Nbd.commandName(type)
                         + " failed with errno " + errno + ": " + failed);
-                queue(new Reply(handle, errno, null, bytePermits, pooled));
+                queue(new Reply(handle, errno, failed.message(), 0, null, null, bytePermits, pooled));
             }
         }
     }
@@ -601,7 +857,7 @@ final class NbdConnection {
         List<Reply> batch = new ArrayList<>(BATCH);
         List<ByteBuffer> buffers = new ArrayList<>(2 * BATCH);
         // Reply headers of one batch, direct so that the gathering write copies nothing.
-        ByteBuffer headers = ByteBuffer.allocateDirect(BATCH * Nbd.SIMPLE_REPLY_HEADER_BYTES);
+        ByteBuffer headers = ByteBuffer.allocateDirect(BATCH * HEADER_SLOT);
         try {
             while (true) {
                 Reply first = replies.take();
@@ -621,12 +877,16 @@ final class NbdConnection {
                         end = true;
                         continue;
                     }
-                    ByteBuffer h = headers.slice(at, Nbd.SIMPLE_REPLY_HEADER_BYTES);
-                    at += Nbd.SIMPLE_REPLY_HEADER_BYTES;
-                    h.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(r.error()).putLong(r.handle()).flip();
-                    buffers.add(h);
-                    if (r.error() == 0 && r.data() != null && r.data().hasRemaining()) {
-                        buffers.add(r.data());
+                    ByteBuffer h = headers.slice(at, HEADER_SLOT);
+                    at += HEADER_SLOT;
+                    if (structured) {
+                        encodeChunk(r, h, buffers);
+                    } else {
+                        h.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(r.error()).putLong(r.handle()).flip();
+                        buffers.add(h);
+                        if (r.error() == 0 && r.data() != null && r.data().hasRemaining()) {
+                            buffers.add(r.data());
+                        }
                     }
                 }
                 if (!writeFailed && !buffers.isEmpty()) {
@@ -655,6 +915,44 @@ final class NbdConnection {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The structured reply to {@code r}: one chunk, flagged DONE, its header written into {@code h}. */
+    private static void encodeChunk(Reply r, ByteBuffer h, List<ByteBuffer> out) {
+        h.putInt(Nbd.STRUCTURED_REPLY_MAGIC).putShort((short) Nbd.REPLY_FLAG_DONE);
+        if (r.error() != 0) {
+            ByteBuffer message = errorMessage(r.message());
+            h.putShort((short) Nbd.REPLY_TYPE_ERROR).putLong(r.handle()).putInt(6 + message.remaining())
+                    .putInt(r.error()).putShort((short) message.remaining()).flip();
+            out.add(h);
+            if (message.hasRemaining()) {
+                out.add(message);
+            }
+        } else if (r.data() != null && r.data().hasRemaining()) {
+            h.putShort((short) Nbd.REPLY_TYPE_OFFSET_DATA).putLong(r.handle()).putInt(8 + r.data().remaining())
+                    .putLong(r.offset()).flip();
+            out.add(h);
+            out.add(r.data());
+        } else if (r.status() != null) {
+            h.putShort((short) Nbd.REPLY_TYPE_BLOCK_STATUS).putLong(r.handle()).putInt(r.status().remaining()).flip();
+            out.add(h);
+            out.add(r.status());
+        } else {
+            // Success without payload, including a READ of 0 bytes (a data chunk must carry at least one byte).
+            h.putShort((short) Nbd.REPLY_TYPE_NONE).putLong(r.handle()).putInt(0).flip();
+            out.add(h);
+        }
+    }
+
+    /** {@code message} as UTF-8, cut at a character boundary to {@link #MAX_ERROR_MESSAGE} bytes. */
+    static ByteBuffer errorMessage(String message) {
+        ByteBuffer b = ByteBuffer.allocate(MAX_ERROR_MESSAGE);
+        if (message != null) {
+            StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE)
+                    .encode(CharBuffer.wrap(message), b, true); // stops before a character that does not fit
+        }
+        return b.flip();
     }
 
     // ---------------------------------------------------------------- socket helpers

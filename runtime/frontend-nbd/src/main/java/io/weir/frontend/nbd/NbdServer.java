@@ -63,6 +63,7 @@ final class NbdServer implements AutoCloseable {
 
     private final Exports exports;
     private final Settings settings;
+    private final AllocationSource allocation;
     private final ScheduledExecutorService timer;
     private final Set<NbdConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
@@ -74,9 +75,16 @@ final class NbdServer implements AutoCloseable {
     private volatile boolean closed;
     private int tcpPort = -1;
 
+    /** A server whose {@code base:allocation} reports every range as allocated data. */
     NbdServer(Exports exports, Settings settings) {
+        this(exports, settings, AllocationSource.ALL_DATA);
+    }
+
+    /** A server whose {@code base:allocation} answers come from {@code allocation}. */
+    NbdServer(Exports exports, Settings settings, AllocationSource allocation) {
         this.exports = Objects.requireNonNull(exports, "exports");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.allocation = Objects.requireNonNull(allocation, "allocation");
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "weir-nbd-timer");
             t.setDaemon(true);
@@ -165,6 +173,10 @@ final class NbdServer implements AutoCloseable {
 
     Settings settings() {
         return settings;
+    }
+
+    AllocationSource allocation() {
+        return allocation;
     }
 
     ScheduledExecutorService timer() {

@@ -226,4 +226,120 @@ class NbdHostileInputTest {
         }
         assertArrayEquals(SENTINEL, bystander.read(7, 0, SENTINEL.length));
     }
+
+    // ---------------------------------------------------------------- meta contexts and BLOCK_STATUS
+
+    @Test
+    void metaContextOptionsBeforeStructuredRepliesAreRefusedAsInvalidAndBlockStatusThenIsEinval() throws Exception {
+        try (RawClient c = new RawClient(fx.port())) {
+            c.greet(Nbd.CLIENT_FLAG_FIXED_NEWSTYLE | Nbd.CLIENT_FLAG_NO_ZEROES);
+            for (int option : new int[] {Nbd.OPT_SET_META_CONTEXT, Nbd.OPT_LIST_META_CONTEXT}) {
+                c.option(option, RawClient.metaData("disk", Nbd.BASE_ALLOCATION));
+                RawClient.OptReply r = c.optReply();
+                assertEquals(Nbd.REP_ERR_INVALID, r.type());
+                assertTrue(r.text().contains("needs NBD_OPT_STRUCTURED_REPLY first"), r.text());
+            }
+            c.goAfterGreeting("disk");
+            c.request(0, Nbd.CMD_BLOCK_STATUS, 1, 0, 4096);
+            assertEquals(new RawClient.Reply(Nbd.EINVAL, 1), c.reply(), "a simple reply: nothing was negotiated");
+            assertArrayEquals(SENTINEL, c.read(2, 0, SENTINEL.length));
+        }
+        try (RawClient c = new RawClient(fx.port())) {
+            c.greet(Nbd.CLIENT_FLAG_FIXED_NEWSTYLE | Nbd.CLIENT_FLAG_NO_ZEROES);
+            c.option(Nbd.OPT_STRUCTURED_REPLY, new byte[0]);
+            assertEquals(Nbd.REP_ACK, c.optReply().type());
+            c.goAfterGreeting("disk");
+            c.request(0, Nbd.CMD_BLOCK_STATUS, 3, 0, 4096);
+            RawClient.Chunk ch = c.chunk();
+            assertEquals(Nbd.EINVAL, ch.error(), "structured, but no context selected");
+            assertTrue(ch.message().contains("no meta context was selected"), ch.message());
+        }
+        assertUnharmed();
+    }
+
+    @Test
+    void malformedMetaContextOptionsAreInvalidAndAFailedSetClearsTheSelection() throws Exception {
+        try (RawClient c = new RawClient(fx.port())) {
+            c.greet(Nbd.CLIENT_FLAG_FIXED_NEWSTYLE | Nbd.CLIENT_FLAG_NO_ZEROES);
+            c.option(Nbd.OPT_STRUCTURED_REPLY, new byte[0]);
+            assertEquals(Nbd.REP_ACK, c.optReply().type());
+            c.option(Nbd.OPT_SET_META_CONTEXT, RawClient.metaData("disk", Nbd.BASE_ALLOCATION));
+            assertEquals(Nbd.REP_META_CONTEXT, c.optReply().type());
+            assertEquals(Nbd.REP_ACK, c.optReply().type());
+
+            byte[] good = RawClient.metaData("disk", Nbd.BASE_ALLOCATION);
+            byte[] nameTooLong = good.clone();
+            nameTooLong[3] = 100; // export name length beyond the data
+            byte[] queryTooLong = good.clone();
+            queryTooLong[4 + 4 + 4 + 3] = 100; // the query's length beyond the data
+            byte[] trailing = java.util.Arrays.copyOf(good, good.length + 3);
+            byte[] manyQueries = good.clone();
+            manyQueries[4 + 4 + 1] = 0x7f; // 2^23 + 1 queries announced, one sent
+            byte[] truncated = {0, 0, 0};
+            for (byte[] bad : new byte[][] {nameTooLong, queryTooLong, trailing, manyQueries, truncated,
+                    RawClient.metaData("disk", "allocation")}) {
+                for (int option : new int[] {Nbd.OPT_LIST_META_CONTEXT, Nbd.OPT_SET_META_CONTEXT}) {
+                    c.option(option, bad);
+                    RawClient.OptReply r = c.optReply();
+                    assertEquals(Nbd.REP_ERR_INVALID, r.type(), r.text());
+                }
+            }
+            c.option(Nbd.OPT_SET_META_CONTEXT, RawClient.metaData("nosuchdisk", Nbd.BASE_ALLOCATION));
+            RawClient.OptReply unknown = c.optReply();
+            assertEquals(Nbd.REP_ERR_UNKNOWN, unknown.type());
+            assertTrue(unknown.text().contains("nosuchdisk"), unknown.text());
+            c.goAfterGreeting("disk");
+            c.request(0, Nbd.CMD_BLOCK_STATUS, 1, 0, 4096);
+            assertEquals(Nbd.EINVAL, c.chunk().error(), "the failed SET replaced the earlier selection");
+        }
+        assertUnharmed();
+    }
+
+    @Test
+    void blockStatusOnAnExportOtherThanTheOneTheContextWasSelectedForIsEinval() throws Exception {
+        try (RawClient c = new RawClient(fx.port())) {
+            c.greet(Nbd.CLIENT_FLAG_FIXED_NEWSTYLE | Nbd.CLIENT_FLAG_NO_ZEROES);
+            c.option(Nbd.OPT_STRUCTURED_REPLY, new byte[0]);
+            assertEquals(Nbd.REP_ACK, c.optReply().type());
+            c.option(Nbd.OPT_SET_META_CONTEXT, RawClient.metaData("other", Nbd.BASE_ALLOCATION));
+            assertEquals(Nbd.REP_META_CONTEXT, c.optReply().type());
+            assertEquals(Nbd.REP_ACK, c.optReply().type());
+            c.goAfterGreeting("disk");
+            c.request(0, Nbd.CMD_BLOCK_STATUS, 1, 0, 4096);
+            assertEquals(Nbd.EINVAL, c.chunk().error());
+        }
+        assertUnharmed();
+    }
+
+    @Test
+    void hostileBlockStatusRequestsAreRefusedWithEinvalAndTheConnectionGoesOn() throws Exception {
+        try (RawClient c = new RawClient(fx.port())) {
+            int id = c.goStructured("disk");
+            long[][] bad = {
+                {0, 0, 0},                                      // zero length
+                {Fixture.CAPACITY, 512, 0},                     // at the end
+                {Fixture.CAPACITY - 512, 1024, 0},              // across the end
+                {0xfffffffffffffe00L, 1024, 0},                 // offset + length overflows
+                {100, 512, 0},                                  // unaligned offset
+                {0, 1000, 0},                                   // unaligned length
+                {0, 512, Nbd.CMD_FLAG_DF},                      // a flag that does not apply
+                {0, 512, 0x8000},                               // an unknown flag
+            };
+            for (int i = 0; i < bad.length; i++) {
+                c.request((int) bad[i][2], Nbd.CMD_BLOCK_STATUS, i, bad[i][0], bad[i][1]);
+                RawClient.Chunk ch = c.chunk();
+                assertEquals(Nbd.REPLY_TYPE_ERROR, ch.type(), "case " + i);
+                assertEquals(Nbd.EINVAL, ch.error(), "case " + i + ": " + ch.message());
+                assertEquals(i, ch.handle());
+                assertTrue(ch.done());
+            }
+            c.request(Nbd.CMD_FLAG_REQ_ONE | Nbd.CMD_FLAG_FUA, Nbd.CMD_BLOCK_STATUS, 99, 0, Fixture.CAPACITY);
+            RawClient.Chunk ok = c.chunk();
+            assertEquals(Nbd.REPLY_TYPE_BLOCK_STATUS, ok.type(), "FUA is accepted and ignored");
+            java.nio.ByteBuffer b = ok.buffer();
+            assertEquals(id, b.getInt());
+            assertEquals(Fixture.CAPACITY, b.getInt(), "the whole disk, no further");
+        }
+        assertUnharmed();
+    }
 }

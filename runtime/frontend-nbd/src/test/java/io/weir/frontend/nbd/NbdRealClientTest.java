@@ -44,17 +44,27 @@ class NbdRealClientTest {
     }
 
     private static void assumeTool(String tool) {
-        boolean found = Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+        boolean found = toolPath(tool) != null;
         if (System.getenv("CI") != null && !found) {
             throw new AssertionError(tool + " is not installed, and CI must run every real-client test (.ci/run installs it)");
         }
-        assumeTrue(found, tool + " is not installed (apt-get install qemu-utils libnbd-bin); skipping");
+        assumeTrue(found, tool + " is not installed (apt-get install qemu-utils libnbd-bin python3-libnbd); skipping");
+    }
+
+    /** Where {@code tool} is on the PATH, or null. */
+    private static Path toolPath(String tool) {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .map(dir -> Path.of(dir, tool)).filter(Files::isExecutable).findFirst().orElse(null);
     }
 
     private Result run(String... command) throws Exception {
+        return run(new ProcessBuilder(command));
+    }
+
+    private Result run(ProcessBuilder builder) throws Exception {
+        List<String> command = builder.command();
         Path log = Files.createTempFile(tmp, "out", ".txt");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!p.waitFor(5, TimeUnit.MINUTES)) { // a safety net against a hung client, not an assertion
             p.destroyForcibly();
             throw new AssertionError(String.join(" ", command) + " did not finish:\n" + Files.readString(log));
@@ -66,6 +76,72 @@ class NbdRealClientTest {
         Result r = run(command);
         assertEquals(0, r.exit(), String.join(" ", command) + "\n" + r.output());
         return r;
+    }
+
+    @Test
+    void nbdinfoMapShowsBaseAllocationAsOneDataExtentOverTheWholeDisk() throws Exception {
+        assumeTool("nbdinfo");
+        String out = ok("nbdinfo", "--map", fx.uri("disk")).output();
+        List<String[]> rows = out.lines().map(String::strip).filter(l -> !l.isEmpty()).map(l -> l.split("\\s+"))
+                .toList();
+        assertEquals(1, rows.size(), out);
+        assertEquals(List.of("0", String.valueOf(Fixture.CAPACITY), "0", "data"), List.of(rows.get(0)),
+                "offset, length, base:allocation flags 0 (allocated, not known zero)\n" + out);
+    }
+
+    @Test
+    void nbdinfoJsonShowsStructuredRepliesAndTheBaseAllocationContext() throws Exception {
+        assumeTool("nbdinfo");
+        String out = ok("nbdinfo", "--json", fx.uri("disk")).output();
+        com.google.gson.JsonObject info = com.google.gson.JsonParser.parseString(out).getAsJsonObject();
+        com.google.gson.JsonObject export = info.getAsJsonArray("exports").get(0).getAsJsonObject();
+        assertTrue(export.getAsJsonArray("contexts").contains(new com.google.gson.JsonPrimitive("base:allocation")),
+                out);
+        assertTrue(info.get("protocol").getAsString().contains("newstyle-fixed"), out);
+        assertTrue(export.get("can_df").getAsBoolean() && export.get("can_fast_zero").getAsBoolean(), out);
+    }
+
+    @Test
+    void qemuImgMapSeesTheWholeDiskAsData() throws Exception {
+        assumeTool("qemu-img");
+        String out = ok("qemu-img", "map", "--output=json", "-f", "raw", fx.uri("disk")).output();
+        com.google.gson.JsonArray map = com.google.gson.JsonParser.parseString(out).getAsJsonArray();
+        long covered = 0;
+        for (com.google.gson.JsonElement e : map) {
+            com.google.gson.JsonObject extent = e.getAsJsonObject();
+            assertEquals(covered, extent.get("start").getAsLong(), out);
+            assertTrue(extent.get("data").getAsBoolean() && !extent.get("zero").getAsBoolean(), out);
+            covered += extent.get("length").getAsLong();
+        }
+        assertEquals(Fixture.CAPACITY, covered, out);
+    }
+
+    @Test
+    void nbdshScriptExercisesStructuredRepliesBlockStatusAndRefusalsAtTheEndOfTheDisk() throws Exception {
+        assumeTool("nbdsh");
+        Path script = tmp.resolve("nbdsh-edge-cases.py");
+        try (var in = NbdRealClientTest.class.getResourceAsStream("nbdsh-edge-cases.py")) {
+            Files.copy(in, script);
+        }
+        ProcessBuilder pb = new ProcessBuilder("nbdsh", "-n", "-c",
+                "exec(open(" + pythonString(script.toString()) + ").read())");
+        pb.environment().put("NBD_TEST_URI", fx.uri("disk"));
+        pb.environment().put("NBD_TEST_SIZE", String.valueOf(Fixture.CAPACITY));
+        // nbdsh runs "python3" from the PATH: the one it was packaged for sits beside it, not a user's own.
+        pb.environment().put("PATH", toolPath("nbdsh").getParent() + File.pathSeparator + System.getenv("PATH"));
+        Result r = run(pb);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().strip().endsWith("edge cases passed"), r.output());
+        byte[] expected = new byte[3 << 20];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = (byte) i;
+        }
+        assertArrayEquals(Arrays.copyOf(expected, 65536), fx.backend.peek(3 << 20, 65536),
+                "the script's last write is in the backend");
+    }
+
+    private static String pythonString(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
     @Test

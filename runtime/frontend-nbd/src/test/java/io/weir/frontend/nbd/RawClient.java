@@ -26,6 +26,30 @@ final class RawClient implements AutoCloseable {
     record Reply(int error, long handle) {
     }
 
+    /** One structured reply chunk: its flags, type, handle and payload. */
+    record Chunk(int flags, int type, long handle, byte[] payload) {
+        boolean done() {
+            return (flags & Nbd.REPLY_FLAG_DONE) != 0;
+        }
+
+        java.nio.ByteBuffer buffer() {
+            return java.nio.ByteBuffer.wrap(payload);
+        }
+
+        /** The error of an error chunk. */
+        int error() {
+            return buffer().getInt();
+        }
+
+        /** The message of an error chunk. */
+        String message() {
+            java.nio.ByteBuffer b = buffer();
+            b.getInt();
+            int n = b.getShort() & 0xffff;
+            return new String(payload, 6, n, StandardCharsets.UTF_8);
+        }
+    }
+
     RawClient(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(60_000); // a safety net against a hung test, not an assertion
@@ -74,9 +98,53 @@ final class RawClient implements AutoCloseable {
         return b.array();
     }
 
+    /** The data of NBD_OPT_LIST_META_CONTEXT / NBD_OPT_SET_META_CONTEXT. */
+    static byte[] metaData(String export, String... queries) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (DataOutputStream d = new DataOutputStream(bytes)) {
+            byte[] n = export.getBytes(StandardCharsets.UTF_8);
+            d.writeInt(n.length);
+            d.write(n);
+            d.writeInt(queries.length);
+            for (String q : queries) {
+                byte[] b = q.getBytes(StandardCharsets.UTF_8);
+                d.writeInt(b.length);
+                d.write(b);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
     /** Greet and NBD_OPT_GO to {@code export}; fails unless the server acknowledges. */
     RawClient go(String export) throws IOException {
         greet(Nbd.CLIENT_FLAG_FIXED_NEWSTYLE | Nbd.CLIENT_FLAG_NO_ZEROES);
+        return goAfterGreeting(export);
+    }
+
+    /**
+     * Greet, negotiate structured replies and select {@code base:allocation} for {@code export}, then GO;
+     * returns the id the server gave the context.
+     */
+    int goStructured(String export) throws IOException {
+        greet(Nbd.CLIENT_FLAG_FIXED_NEWSTYLE | Nbd.CLIENT_FLAG_NO_ZEROES);
+        option(Nbd.OPT_STRUCTURED_REPLY, new byte[0]);
+        OptReply ack = optReply();
+        if (ack.type() != Nbd.REP_ACK) {
+            throw new IOException("structured replies refused: " + Integer.toHexString(ack.type()));
+        }
+        option(Nbd.OPT_SET_META_CONTEXT, metaData(export, Nbd.BASE_ALLOCATION));
+        OptReply context = optReply();
+        if (context.type() != Nbd.REP_META_CONTEXT || optReply().type() != Nbd.REP_ACK) {
+            throw new IOException("base:allocation not selected: " + Integer.toHexString(context.type()));
+        }
+        goAfterGreeting(export);
+        return java.nio.ByteBuffer.wrap(context.data()).getInt();
+    }
+
+    /** NBD_OPT_GO to {@code export} on a client that already greeted (and maybe negotiated options). */
+    RawClient goAfterGreeting(String export) throws IOException {
         option(Nbd.OPT_GO, goData(export, Nbd.INFO_BLOCK_SIZE));
         while (true) {
             OptReply r = optReply();
@@ -110,6 +178,20 @@ final class RawClient implements AutoCloseable {
             throw new IOException("bad reply magic " + Integer.toHexString(magic));
         }
         return new Reply(in.readInt(), in.readLong());
+    }
+
+    /** One structured reply chunk. */
+    Chunk chunk() throws IOException {
+        int magic = in.readInt();
+        if (magic != Nbd.STRUCTURED_REPLY_MAGIC) {
+            throw new IOException("bad structured reply magic " + Integer.toHexString(magic));
+        }
+        int flags = in.readUnsignedShort();
+        int type = in.readUnsignedShort();
+        long handle = in.readLong();
+        byte[] payload = new byte[in.readInt()];
+        in.readFully(payload);
+        return new Chunk(flags, type, handle, payload);
     }
 
     /** WRITE and wait for its reply. */
