@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -32,6 +34,7 @@ import io.weir.vscsi.DiskInfo;
 import io.weir.vscsi.DiskSpec;
 import io.weir.vscsi.DiskState;
 import io.weir.vscsi.DiskStats;
+import io.weir.vscsi.FencePolicy;
 import io.weir.vscsi.LayerInfo;
 import io.weir.vscsi.stack.EventDelivery;
 import io.weir.vscsi.stack.Layer;
@@ -60,6 +63,8 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
     private final EventDelivery events;
     private final Duration eventTimeout;
     private final SidecarStore sidecars;
+    /** Fails requests a filter holds past the deadline (the event timeout) and fences that filter. */
+    private final ScheduledFuture<?> watchdog;
 
     private volatile DiskSpec spec;
     private volatile long capacity;
@@ -96,6 +101,24 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         this.sidecars = new SidecarStore(sidecarDirectory);
         this.services = new LayerServices(this, pools.filterPool(), pools.scheduler(), sidecars);
         this.events = new EventDelivery(pools.control());
+        long period = Math.max(10, Math.min(1000, eventTimeout.toMillis() / 4));
+        this.watchdog = pools.scheduler().scheduleWithFixedDelay(this::expireHeld, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** The watchdog's round: every request a layer has held deferred for longer than the deadline fails, TIMED_OUT. */
+    private void expireHeld() {
+        try {
+            Stack s = stack;
+            if (s == null) {
+                return; // still opening
+            }
+            long since = System.nanoTime() - eventTimeout.toNanos();
+            for (Layer l : s.layers()) {
+                l.expireHeld(since, eventTimeout.toMillis());
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "disk '" + id + "': request watchdog failed", e);
+        }
     }
 
     /**
@@ -122,26 +145,32 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         DiskImpl disk = new DiskImpl(spec, maxQueueDepth, maxDataLength, backend, pools, sidecarDirectory,
                 eventTimeout);
         List<Layer> built = new ArrayList<>();
-        for (LayerSpec l : layers) {
-            built.add(disk.createLayer(l));
-        }
         Stack s;
         try {
+            for (LayerSpec l : layers) {
+                built.add(disk.createLayer(l));
+            }
             s = Stack.build(built, backend);
         } catch (IllegalArgumentException e) {
+            disk.watchdog.cancel(false);
             throw new DiskException(Reason.INVALID, "disk '" + spec.id() + "': " + e.getMessage(), e);
+        } catch (DiskException e) {
+            disk.watchdog.cancel(false);
+            throw e;
         }
         disk.stack = s;
         disk.capabilities = s.capabilities();
         try {
             disk.events.deliver(s.layers(), Kind.ATTACH, spec.capacity(), eventTimeout, l -> null);
         } catch (FilterRefusedException e) {
+            disk.watchdog.cancel(false);
             throw new DiskException(Reason.REFUSED, "disk '" + spec.id() + "': " + e.getMessage(), e);
         }
         try {
             disk.events.deliver(s.layers(), Kind.OPEN, spec.capacity(), eventTimeout, l -> null);
         } catch (FilterRefusedException e) {
             disk.deliverQuietly(s.layers(), Kind.DETACH);
+            disk.watchdog.cancel(false);
             throw new DiskException(Reason.REFUSED, "disk '" + spec.id() + "': " + e.getMessage(), e);
         }
         return disk;
@@ -543,8 +572,13 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         List<LayerInfo> layers = new ArrayList<>();
         String reason = "";
         for (Layer l : s.layers()) {
-            layers.add(new LayerInfo(l.name(), l.filterClass(), l.origin(), l.faults()));
-            if (l.faults() > 0) {
+            String fence = l.fenced();
+            layers.add(new LayerInfo(l.name(), l.filterClass(), l.origin(), l.faults(), fence == null ? "" : fence,
+                    l.policy()));
+            if (fence != null) {
+                reason = l.label() + " is fenced (" + (l.policy() == FencePolicy.BYPASS ? "bypassed"
+                        : "its requests fail with FILTER_FAULT") + " until it is detached): " + fence;
+            } else if (l.faults() > 0 && reason.isEmpty()) {
                 reason = l.label() + ": " + l.lastFault();
             }
         }
@@ -583,6 +617,7 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         List<Layer> layers = stack.layers();
         deliverQuietly(layers, Kind.CLOSE);
         deliverQuietly(layers, Kind.DETACH);
+        watchdog.cancel(false);
         List<Parked> orphans;
         lock.lock();
         try {

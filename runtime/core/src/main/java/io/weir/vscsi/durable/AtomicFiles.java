@@ -1,4 +1,4 @@
-package io.weir.vscsi.store;
+package io.weir.vscsi.durable;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

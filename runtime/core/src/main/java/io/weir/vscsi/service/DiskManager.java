@@ -84,7 +84,7 @@ public final class DiskManager implements DiskService {
         @AttributeDefinition(description = "Largest READ or WRITE in bytes", min = "4096")
         int maxRequestLength() default 32 << 20;
 
-        @AttributeDefinition(description = "Deadline of each control event and of a drain, in milliseconds", min = "100")
+        @AttributeDefinition(description = "Deadline of each control event, of a drain, and of a request a filter holds deferred, in milliseconds; a filter that misses it is fenced", min = "100")
         long eventTimeoutMillis() default 30_000;
     }
 

@@ -8,6 +8,7 @@ import io.weir.filter.IoChain;
 import io.weir.filter.IoError;
 import io.weir.filter.IoRequest;
 import io.weir.filter.IoStatus;
+import io.weir.vscsi.FencePolicy;
 
 /**
  * One request at one layer: the {@link IoChain} the filter disposes of the request through, and the callback
@@ -35,6 +36,8 @@ final class Exchange implements IoChain, IoCallback {
     private final IoCallback up;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
+    /** When the filter deferred the request (System.nanoTime), for the deadline watchdog. */
+    private long deferredAt;
 
     Exchange(Stack stack, int index, Layer layer, IoRequest request, IoCallback up) {
         this.stack = stack;
@@ -109,13 +112,20 @@ final class Exchange implements IoChain, IoCallback {
         // layer, needs the compare-and-set that catches a second completion.
         if (index == stack.size() - 1) {
             if (!STATE.compareAndSet(this, PASSED, DONE)) {
-                layer.fault("the backend below " + layer.label() + " completed " + request + " more than once", null);
+                layer.faultBelow("the backend below " + layer.label() + " completed " + request + " more than once");
                 return;
             }
         } else {
             STATE.setRelease(this, DONE);
         }
         IoStatus result;
+        String fence = layer.fenced();
+        if (fence != null) {
+            // fenced while the request was below: a bypassable layer is stepped around, any other fails it
+            up.done(layer.policy() == FencePolicy.BYPASS ? status
+                    : IoStatus.failed(IoError.FILTER_FAULT, layer.label() + " is fenced: " + fence));
+            return;
+        }
         try {
             result = layer.filter().completed(request, status);
             if (result == null) {
@@ -133,9 +143,31 @@ final class Exchange implements IoChain, IoCallback {
 
     /** {@code handle} returned without a disposition: the filter deferred the request. */
     void returned() {
-        if (state == PENDING && STATE.compareAndSet(this, PENDING, DEFERRED)) {
-            layer.deferred().incrementAndGet();
+        if (state == PENDING) {
+            deferredAt = System.nanoTime();
+            if (STATE.compareAndSet(this, PENDING, DEFERRED)) {
+                layer.deferred().incrementAndGet();
+                layer.held().add(this);
+                if ((int) STATE.getVolatile(this) != DEFERRED) {
+                    layer.held().remove(this); // disposed of meanwhile, before it was registered
+                }
+            }
         }
+    }
+
+    long deferredAt() {
+        return deferredAt;
+    }
+
+    /** The filter held this request past its deadline: fail it with TIMED_OUT and fence the layer. */
+    boolean expire(long deadlineMillis) {
+        if (!release(DONE)) {
+            return false;
+        }
+        String m = layer.label() + " held " + request + " for more than its " + deadlineMillis + " ms deadline";
+        layer.fault(m, null);
+        up.done(IoStatus.failed(IoError.TIMED_OUT, m));
+        return true;
     }
 
     /** The filter threw from {@code handle}: fail the request unless it was already disposed of. */
@@ -151,6 +183,7 @@ final class Exchange implements IoChain, IoCallback {
     private boolean release(int next) {
         if (STATE.compareAndSet(this, DEFERRED, next)) {
             layer.deferred().decrementAndGet();
+            layer.held().remove(this);
             return true;
         }
         return false;

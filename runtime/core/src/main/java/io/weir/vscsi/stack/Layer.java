@@ -1,6 +1,8 @@
 package io.weir.vscsi.stack;
 
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -8,11 +10,13 @@ import io.weir.filter.Filter;
 import io.weir.filter.FilterClass;
 import io.weir.filter.FilterFactory;
 import io.weir.filter.FilterRefusedException;
+import io.weir.vscsi.FencePolicy;
 
 /**
  * One filter instance at its position in a disk's stack, with the context it was created with and the
- * faults reported against it. Identity matters: a layer keeps its identity when the stack around it is
- * republished.
+ * faults reported against it. The first fault fences the layer for good (until it is detached): from then on
+ * the stack applies the layer's {@link FencePolicy} instead of calling the filter. Identity matters: a layer
+ * keeps its identity when the stack around it is republished.
  */
 public final class Layer {
     private static final System.Logger LOG = System.getLogger("io.weir.vscsi");
@@ -25,7 +29,12 @@ public final class Layer {
     private final Filter filter;
     private final AtomicLong faults = new AtomicLong();
     private final AtomicInteger deferred = new AtomicInteger();
+    /** Requests the filter holds deferred, for the deadline watchdog (only the slow path of deferral adds here). */
+    private final Set<Exchange> held = ConcurrentHashMap.newKeySet();
+    private final FencePolicy policy;
     private volatile String lastFault = "";
+    /** Why the layer is fenced; null while it is healthy. */
+    private volatile String fenced;
 
     /**
      * Create the filter instance through its factory.
@@ -39,6 +48,7 @@ public final class Layer {
         this.filterClass = filterClass;
         this.origin = origin;
         this.config = Map.copyOf(config);
+        this.policy = FencePolicy.of(filterClass);
         this.context = new LayerContext(this, services);
         Filter created;
         try {
@@ -83,11 +93,50 @@ public final class Layer {
         return "filter '" + name + "' (" + filterClass + ")";
     }
 
-    /** Record a contract violation or exception of this filter. */
+    /** Record a contract violation, exception or missed deadline of this filter, and fence it. */
     public void fault(String message, Throwable cause) {
         faults.incrementAndGet();
         lastFault = message;
         LOG.log(System.Logger.Level.WARNING, "disk '" + context.diskId() + "': " + message, cause);
+        if (fenced == null) {
+            fenced = message;
+            LOG.log(System.Logger.Level.ERROR, "disk '" + context.diskId() + "': " + label() + " is fenced ("
+                    + policy + "): " + message);
+        }
+    }
+
+    /** Record a fault that is not this filter's (a backend completing twice below it): counted, not fenced. */
+    void faultBelow(String message) {
+        faults.incrementAndGet();
+        lastFault = message;
+        LOG.log(System.Logger.Level.WARNING, "disk '" + context.diskId() + "': " + message);
+    }
+
+    /** Why the layer is fenced, or null while it is healthy. */
+    public String fenced() {
+        return fenced;
+    }
+
+    public FencePolicy policy() {
+        return policy;
+    }
+
+    Set<Exchange> held() {
+        return held;
+    }
+
+    /**
+     * Fail every request this layer has held deferred since before {@code heldSinceNanos} with TIMED_OUT and fence
+     * the layer; returns how many.
+     */
+    public int expireHeld(long heldSinceNanos, long deadlineMillis) {
+        int n = 0;
+        for (Exchange e : held) {
+            if (e.deferredAt() - heldSinceNanos < 0 && e.expire(deadlineMillis)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Requests this layer currently holds deferred (counted only on the slow path of deferral). */

@@ -14,6 +14,7 @@ import io.weir.filter.IoCallback;
 import io.weir.filter.IoError;
 import io.weir.filter.IoRequest;
 import io.weir.filter.IoStatus;
+import io.weir.vscsi.FencePolicy;
 
 /**
  * An immutable snapshot of a disk's filter stack: the layers in class order (outer, guest side, first), the
@@ -113,9 +114,19 @@ public final class Stack {
      */
     public void dispatch(int index, IoRequest request, IoCallback up) {
         if (index < layers.length) {
-            Exchange exchange = new Exchange(this, index, layers[index], request, up);
+            Layer layer = layers[index];
+            String fence = layer.fenced();
+            if (fence != null) {
+                if (layer.policy() == FencePolicy.BYPASS) {
+                    dispatch(index + 1, request, up);
+                } else {
+                    up.done(IoStatus.failed(IoError.FILTER_FAULT, layer.label() + " is fenced: " + fence));
+                }
+                return;
+            }
+            Exchange exchange = new Exchange(this, index, layer, request, up);
             try {
-                layers[index].filter().handle(request, exchange);
+                layer.filter().handle(request, exchange);
             } catch (RuntimeException | LinkageError e) {
                 exchange.threw(e);
                 return;

@@ -1,6 +1,7 @@
 package io.weir.vscsi.standalone;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,7 @@ public final class Disks {
         private int maxRequestLength = 32 << 20;
         private Backend backend;
         private Path sidecarDirectory;
+        private Duration deadline = StandaloneDiskFactory.EVENT_TIMEOUT;
         private final List<FilterSpec> filters = new ArrayList<>();
 
         private Builder(String id) {
@@ -79,6 +81,18 @@ public final class Disks {
             return this;
         }
 
+        /**
+         * The deadline of each control event, of a drain, and of a request a filter holds deferred (default 30 s); a
+         * filter that misses it is fenced.
+         */
+        public Builder deadline(Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("deadline must be positive, got " + d);
+            }
+            this.deadline = d;
+            return this;
+        }
+
         public Builder filter(String name, FilterClass filterClass, FilterFactory factory, Map<String, Object> config) {
             filters.add(new FilterSpec(name, filterClass, factory, config));
             return this;
@@ -91,7 +105,7 @@ public final class Disks {
             }
             long cap = capacity < 0 ? backend.capacity() : capacity;
             return StandaloneDiskFactory.open(id, cap, blockSize, maxQueueDepth, maxRequestLength, backend,
-                    sidecarDirectory, List.copyOf(filters));
+                    sidecarDirectory, List.copyOf(filters), deadline);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.weir.vscsi.store;
 
+import io.weir.vscsi.durable.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

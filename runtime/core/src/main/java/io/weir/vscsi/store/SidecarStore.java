@@ -1,5 +1,6 @@
 package io.weir.vscsi.store;
 
+import io.weir.vscsi.durable.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

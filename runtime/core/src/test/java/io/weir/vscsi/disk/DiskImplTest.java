@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,7 @@ import io.weir.filter.Capability;
 import io.weir.filter.ControlEvent.Kind;
 import io.weir.filter.Filter;
 import io.weir.filter.FilterClass;
+import io.weir.filter.FilterFactory;
 import io.weir.filter.FilterRefusedException;
 import io.weir.filter.IoChain;
 import io.weir.filter.IoError;
@@ -35,7 +37,9 @@ import io.weir.filter.IoOp;
 import io.weir.filter.IoRequest;
 import io.weir.filter.IoStatus;
 import io.weir.vscsi.DiskException;
+import io.weir.vscsi.DiskInfo;
 import io.weir.vscsi.DiskState;
+import io.weir.vscsi.FencePolicy;
 import io.weir.vscsi.VirtualDisk;
 import io.weir.vscsi.standalone.Disks;
 import io.weir.vscsi.standalone.StandaloneDisk;
@@ -147,19 +151,80 @@ class DiskImplTest {
     }
 
     @Test
-    void filterThatThrowsFailsOnlyThatRequestAndIsNamed() throws Exception {
-        Filter flaky = (r, chain) -> {
+    void filterThatThrowsIsFencedAndEveryLaterRequestThroughItFailsNamingIt() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        FilterFactory flaky = ctx -> (r, chain) -> {
+            calls.incrementAndGet();
             if (r.op() == IoOp.FLUSH) {
                 throw new IllegalArgumentException("boom");
             }
             chain.pass();
         };
         try (StandaloneDisk disk = Disks.builder("d").backend(MemoryBackend.durable(CAPACITY))
-                .filter("flaky", FilterClass.REPLICATION, ctx -> flaky, Map.of()).open()) {
+                .filter("flaky", FilterClass.REPLICATION, flaky, Map.of()).open();
+             StandaloneDisk other = Disks.builder("other").backend(MemoryBackend.durable(CAPACITY))
+                .filter("flaky", FilterClass.REPLICATION, flaky, Map.of()).open()) {
             IoStatus s = run(disk, IoRequest.flush(1));
             assertEquals(IoError.FILTER_FAULT, s.error());
             assertTrue(s.message().contains("filter 'flaky' (REPLICATION) threw"), s.message());
-            assertTrue(run(disk, IoRequest.write(2, 0, pattern(512, 1), false)).isOk());
+
+            IoStatus later = run(disk, IoRequest.write(2, 0, pattern(512, 1), false));
+            assertEquals(IoError.FILTER_FAULT, later.error(), "a fenced REPLICATION filter is never bypassed");
+            assertTrue(later.message().contains("filter 'flaky' (REPLICATION) is fenced"), later.message());
+            assertEquals(1, calls.get(), "a fenced filter is not called again");
+            DiskInfo info = disk.info();
+            assertEquals(DiskState.DEGRADED, info.state());
+            assertTrue(info.reason().contains("is fenced (its requests fail with FILTER_FAULT until it is detached)"),
+                    info.reason());
+            assertTrue(info.stack().get(0).isFenced());
+            assertEquals(FencePolicy.FAIL, info.stack().get(0).policy());
+
+            assertTrue(run(other, IoRequest.write(3, 0, pattern(512, 2), false)).isOk(), "other disks are unaffected");
+            assertEquals(DiskState.ONLINE, other.info().state());
+        }
+    }
+
+    @Test
+    void fencedInspectionFilterIsBypassedAndDataKeepsFlowing() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        Filter nosy = (r, chain) -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("first request kills it");
+            }
+            chain.pass();
+        };
+        try (StandaloneDisk disk = Disks.builder("d").backend(MemoryBackend.durable(CAPACITY))
+                .filter("nosy", FilterClass.INSPECTION, ctx -> nosy, Map.of()).open()) {
+            assertEquals(IoError.FILTER_FAULT, run(disk, IoRequest.flush(1)).error());
+            ByteBuffer data = pattern(4096, 7);
+            assertTrue(run(disk, IoRequest.write(2, 4096, data.duplicate(), true)).isOk());
+            ByteBuffer back = ByteBuffer.allocate(4096);
+            assertTrue(run(disk, IoRequest.read(3, 4096, back)).isOk());
+            assertEquals(data.rewind(), back.rewind());
+            assertEquals(1, calls.get(), "bypassed, not called");
+            assertEquals(FencePolicy.BYPASS, disk.info().stack().get(0).policy());
+            assertTrue(disk.info().reason().contains("is fenced (bypassed until it is detached)"), disk.info().reason());
+        }
+    }
+
+    @Test
+    void filterHoldingARequestPastTheDeadlineIsFencedAndTheRequestTimesOut() throws Exception {
+        Filter hoarder = (r, chain) -> {
+            if (r.op() != IoOp.FLUSH) {
+                chain.pass();
+            } // a FLUSH is deferred and never completed
+        };
+        try (StandaloneDisk disk = Disks.builder("d").backend(MemoryBackend.durable(CAPACITY))
+                .deadline(Duration.ofMillis(300))
+                .filter("hoarder", FilterClass.CACHE, ctx -> hoarder, Map.of()).open()) {
+            CompletableFuture<IoStatus> flush = new CompletableFuture<>();
+            disk.submit(IoRequest.flush(1), flush::complete);
+            IoStatus s = flush.get(30, TimeUnit.SECONDS);
+            assertEquals(IoError.TIMED_OUT, s.error());
+            assertTrue(s.message().contains("filter 'hoarder' (CACHE) held FLUSH #1 for more than its 300 ms deadline"),
+                    s.message());
+            assertEquals(DiskState.DEGRADED, disk.info().state());
+            assertEquals(IoError.FILTER_FAULT, run(disk, IoRequest.write(2, 0, pattern(512, 3), false)).error());
         }
     }
 
