@@ -10,7 +10,10 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
+import io.weir.deploy.FilterBundles;
 import io.weir.vscsi.DiskService;
 
 /**
@@ -32,6 +35,9 @@ public final class AdminComponent {
 
     private final AdminServer server;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile FilterBundles bundles;
+
     @Activate
     public AdminComponent(BundleContext context, @Reference DiskService disks) throws IOException {
         String dataDir = context.getProperty(DATA_DIR);
@@ -45,7 +51,7 @@ public final class AdminComponent {
         }
         long started = parseStart(context.getProperty(STARTED));
         Bundle system = context.getBundle(0);
-        RequestHandler handler = new RequestHandler(disks, new RequestHandler.RuntimeInfo(version, started,
+        RequestHandler handler = new RequestHandler(disks, () -> bundles, new RequestHandler.RuntimeInfo(version, started,
                 Path.of(dataDir).toAbsolutePath().toString(), socket.toAbsolutePath().toString(), () -> stop(system)));
         server = new AdminServer(socket, handler);
         server.start();

@@ -1,5 +1,6 @@
 package io.weir.admin;
 
+import io.weir.deploy.DeployException;
 import io.weir.vscsi.DiskException;
 
 /** The {@code code} of an error response. */
@@ -18,7 +19,7 @@ enum ErrorCode {
     EXISTS,
     /** The disk or server is busy (stunned disk, connection limit reached). */
     BUSY,
-    /** A filter refused the operation. */
+    /** A filter refused the operation, or the deploy pipeline refused a bundle ({@code reasons} lists why). */
     REFUSED,
     /** The disk exists but is not serving I/O. */
     UNAVAILABLE,
@@ -28,6 +29,17 @@ enum ErrorCode {
     VERIFY_FAILED,
     /** A bug on the server side; the message says what broke. */
     INTERNAL;
+
+    static ErrorCode of(DeployException.Reason reason) {
+        return switch (reason) {
+            case REFUSED -> REFUSED;
+            case INVALID -> INVALID;
+            case EXISTS -> EXISTS;
+            case NOT_FOUND -> NOT_FOUND;
+            case BUSY -> BUSY;
+            case IO -> IO;
+        };
+    }
 
     static ErrorCode of(DiskException.Reason reason) {
         switch (reason) {

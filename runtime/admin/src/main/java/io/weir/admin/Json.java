@@ -6,6 +6,7 @@ import java.util.Map;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
+import io.weir.deploy.DeployedBundle;
 import io.weir.filter.Capability;
 import io.weir.vscsi.DiskInfo;
 import io.weir.vscsi.DiskSpec;
@@ -48,6 +49,8 @@ final class Json {
             l.addProperty("class", String.valueOf(layer.filterClass()));
             l.addProperty("bundle", layer.bundle());
             l.addProperty("faults", layer.faults());
+            l.addProperty("fenced", layer.fenced());
+            l.addProperty("fencePolicy", layer.policy().name());
             stack.add(l);
         }
         o.add("stack", stack);
@@ -76,6 +79,21 @@ final class Json {
         o.addProperty("order", info.filterClass() == null ? 0 : info.filterClass().order());
         o.addProperty("bundle", info.bundle());
         o.add("disks", array(info.disks()));
+        return o;
+    }
+
+    static JsonObject bundle(DeployedBundle b) {
+        JsonObject o = new JsonObject();
+        o.addProperty("name", b.symbolicName());
+        o.addProperty("version", b.version());
+        o.addProperty("sha256", b.sha256());
+        o.addProperty("signer", b.signer());
+        o.addProperty("role", b.signerRole());
+        o.add("classes", array(b.declaredClasses().stream().map(Enum::name).toList()));
+        o.add("filters", array(b.filters()));
+        o.addProperty("state", b.state().name());
+        o.addProperty("judgedAt", b.judgedAt().toString());
+        o.add("verdict", array(b.verdict()));
         return o;
     }
 

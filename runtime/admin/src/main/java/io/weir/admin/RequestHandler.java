@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -28,6 +30,8 @@ import io.weir.admin.load.LoadGenerator;
 import io.weir.admin.load.LoadResult;
 import io.weir.admin.load.LoadSpec;
 import io.weir.admin.load.Progress;
+import io.weir.deploy.DeployException;
+import io.weir.deploy.FilterBundles;
 import io.weir.vscsi.DiskException;
 import io.weir.vscsi.DiskInfo;
 import io.weir.vscsi.DiskService;
@@ -42,7 +46,8 @@ import io.weir.vscsi.VirtualDisk;
 final class RequestHandler {
     /** Ops in the order {@code status} lists them. */
     static final List<String> OPS = List.of("status", "disk.create", "disk.list", "disk.info", "disk.grow",
-            "disk.delete", "filter.list", "filter.attach", "filter.detach", "io", "shutdown");
+            "disk.delete", "filter.list", "filter.attach", "filter.detach", "bundle.deploy", "bundle.list",
+            "bundle.undeploy", "io", "shutdown");
 
     private static final System.Logger LOG = System.getLogger("io.weir.admin");
     private static final int MAX_NESTING = 32;
@@ -73,6 +78,7 @@ final class RequestHandler {
     }
 
     private final DiskService disks;
+    private final Supplier<FilterBundles> bundles;
     private final RuntimeInfo runtime;
     /** Running load generators by disk id; guarded by itself. */
     private final Map<String, List<Load>> loads = new HashMap<>();
@@ -83,7 +89,13 @@ final class RequestHandler {
     private volatile boolean closed;
 
     RequestHandler(DiskService disks, RuntimeInfo runtime) {
+        this(disks, () -> null, runtime);
+    }
+
+    /** @param bundles the deploy pipeline, or null while none is available */
+    RequestHandler(DiskService disks, Supplier<FilterBundles> bundles, RuntimeInfo runtime) {
         this.disks = disks;
+        this.bundles = bundles;
         this.runtime = runtime;
     }
 
@@ -106,6 +118,10 @@ final class RequestHandler {
             return new Reply(Json.error(e.code(), e.getMessage()));
         } catch (DiskException e) {
             return new Reply(Json.error(ErrorCode.of(e.reason()), e.getMessage()));
+        } catch (DeployException e) {
+            JsonObject error = Json.error(ErrorCode.of(e.reason()), e.getMessage());
+            error.add("reasons", Json.array(e.reasons()));
+            return new Reply(error);
         } catch (RuntimeException | StackOverflowError e) {
             LOG.log(System.Logger.Level.ERROR, "admin op " + op + " failed", e);
             return new Reply(Json.error(ErrorCode.INTERNAL, op + " failed inside the runtime: " + e));
@@ -179,7 +195,7 @@ final class RequestHandler {
         return Json.oneLine(m);
     }
 
-    private Reply dispatch(Request r, Sink sink) throws AdminException, DiskException {
+    private Reply dispatch(Request r, Sink sink) throws AdminException, DiskException, DeployException {
         switch (r.op()) {
             case "status":
                 r.onlyFields(Set.of());
@@ -221,6 +237,29 @@ final class RequestHandler {
                 r.onlyFields(Set.of("disk", "filter"));
                 return disk(disks.detachFilter(r.string("disk"), r.string("filter")));
             }
+            case "bundle.deploy": {
+                r.onlyFields(Set.of("path"));
+                String path = r.string("path");
+                if (!path.startsWith("/")) {
+                    throw r.invalid("field 'path' of bundle.deploy must be an absolute path, got '" + Json.oneLine(path) + "'");
+                }
+                JsonObject o = Json.ok();
+                o.add("bundle", Json.bundle(deployer().deploy(Path.of(path))));
+                return new Reply(o);
+            }
+            case "bundle.list": {
+                r.onlyFields(Set.of());
+                JsonArray list = new JsonArray();
+                deployer().list().forEach(b -> list.add(Json.bundle(b)));
+                JsonObject o = Json.ok();
+                o.add("bundles", list);
+                return new Reply(o);
+            }
+            case "bundle.undeploy": {
+                r.onlyFields(Set.of("name"));
+                deployer().undeploy(r.string("name"));
+                return new Reply(Json.ok());
+            }
             case "io":
                 return io(r, sink);
             case "shutdown":
@@ -232,6 +271,15 @@ final class RequestHandler {
                 throw new AdminException(ErrorCode.UNKNOWN_OP, "unknown op '" + Json.oneLine(r.op()) + "' (known: "
                         + String.join(", ", OPS) + ")");
         }
+    }
+
+    private FilterBundles deployer() throws AdminException {
+        FilterBundles b = bundles.get();
+        if (b == null) {
+            throw new AdminException(ErrorCode.UNAVAILABLE, "filter deployment is not available in this runtime"
+                    + " (the weir-deploy bundle is not active)");
+        }
+        return b;
     }
 
     private static Reply ok(JsonObject body) {

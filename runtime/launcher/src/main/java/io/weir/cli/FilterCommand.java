@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
 import picocli.CommandLine.Command;
@@ -14,26 +15,92 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code weir filter ...}: filters and their attachment to disks. */
-@Command(name = "filter", mixinStandardHelpOptions = true, description = "List filters; attach them to disks and detach them.",
-        subcommands = {FilterCommand.ListFilters.class, FilterCommand.Attach.class, FilterCommand.Detach.class})
+@Command(name = "filter", mixinStandardHelpOptions = true,
+        description = "Deploy and undeploy filter bundles; list filters; attach them to disks and detach them.",
+        subcommands = {FilterCommand.ListFilters.class, FilterCommand.Deploy.class, FilterCommand.Undeploy.class,
+            FilterCommand.Attach.class, FilterCommand.Detach.class})
 final class FilterCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing filter command: list, attach or detach");
+        throw new ParameterException(spec.commandLine(), "missing filter command: list, deploy, undeploy, attach or detach");
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the filters the runtime knows, in stack order.")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List the filters the runtime knows, in stack order, and the deployed bundles with their signer,"
+                    + " classes, state and last verdict.")
     static final class ListFilters extends ClientCommand {
         @Option(names = "--json", description = "Print JSON for scripts.")
         boolean json;
 
         @Override
         public Integer call() throws WeirException {
-            return printList(call(AdminClient.op("filter.list")).getAsJsonArray("filters"), json,
-                    "no filters installed", Render::filters);
+            JsonArray filters = call(AdminClient.op("filter.list")).getAsJsonArray("filters");
+            JsonArray bundles = call(AdminClient.op("bundle.list")).getAsJsonArray("bundles");
+            if (json) {
+                JsonObject o = new JsonObject();
+                o.add("filters", filters);
+                o.add("bundles", bundles);
+                printJson(o);
+                return ExitCode.OK;
+            }
+            printList(filters, false, "no filters installed", Render::filters);
+            out().println();
+            printList(bundles, false, "no bundles deployed", Render::bundles);
+            for (JsonElement e : bundles) {
+                JsonObject b = e.getAsJsonObject();
+                out().println();
+                out().println(b.get("name").getAsString() + " " + b.get("state").getAsString() + " "
+                        + b.get("judgedAt").getAsString() + ":");
+                b.getAsJsonArray("verdict").forEach(v -> out().println("  " + v.getAsString()));
+            }
+            out().flush();
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "deploy", mixinStandardHelpOptions = true,
+            description = "Deploy a signed filter bundle: verify its signature, check its classes against the signer's"
+                    + " entitlement and its code against the partner limits, then install and start it.")
+    static final class Deploy extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "BUNDLE.jar")
+        java.nio.file.Path bundle;
+
+        @Override
+        public Integer call() throws WeirException {
+            JsonObject req = AdminClient.op("bundle.deploy");
+            req.addProperty("path", bundle.toAbsolutePath().toString());
+            JsonObject b;
+            try {
+                b = call(req).getAsJsonObject("bundle");
+            } catch (AdminClient.RemoteException e) {
+                throw Render.withReasons(e);
+            }
+            out().println("deployed " + b.get("name").getAsString() + " " + b.get("version").getAsString()
+                    + " signed by " + b.get("signer").getAsString() + " (" + b.get("role").getAsString() + "), classes "
+                    + Render.names(b.getAsJsonArray("classes"), null));
+            b.getAsJsonArray("verdict").forEach(v -> out().println("  " + v.getAsString()));
+            out().flush();
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "undeploy", mixinStandardHelpOptions = true,
+            description = "Stop and remove a deployed bundle; refused while a disk uses one of its filters.")
+    static final class Undeploy extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "BUNDLE-NAME", description = "The bundle's symbolic name, as 'weir filter list' shows it.")
+        String name;
+
+        @Override
+        public Integer call() throws WeirException {
+            JsonObject req = AdminClient.op("bundle.undeploy");
+            req.addProperty("name", name);
+            call(req);
+            out().println("undeployed " + name);
+            out().flush();
+            return ExitCode.OK;
         }
     }
 

@@ -66,6 +66,28 @@ final class Render {
         return t;
     }
 
+    static Table bundles(JsonArray bundles) {
+        Table t = new Table("BUNDLE", "VERSION", "STATE", "SIGNER", "ROLE", "CLASSES", "FILTERS");
+        for (JsonElement e : bundles) {
+            JsonObject b = e.getAsJsonObject();
+            t.row(str(b, "name"), str(b, "version"), str(b, "state"), str(b, "signer").isEmpty() ? "-" : str(b, "signer"),
+                    str(b, "role").isEmpty() ? "-" : str(b, "role"), names(b.getAsJsonArray("classes"), null),
+                    names(b.getAsJsonArray("filters"), null));
+        }
+        return t;
+    }
+
+    /** A refusal whose response lists its reasons: the message, then every reason on a line of its own. */
+    static WeirException withReasons(AdminClient.RemoteException e) {
+        JsonObject r = e.response();
+        if (r == null || !r.has("reasons") || r.getAsJsonArray("reasons").isEmpty()) {
+            return e;
+        }
+        StringBuilder b = new StringBuilder(e.getMessage());
+        r.getAsJsonArray("reasons").forEach(x -> b.append("\n  ").append(x.getAsString()));
+        return new WeirException(e.exitCode(), b.toString());
+    }
+
     /** All of one disk, as aligned key/value lines. */
     static void disk(PrintWriter out, JsonObject d) {
         List<String[]> lines = new ArrayList<>();
@@ -84,7 +106,8 @@ final class Render {
         for (JsonElement e : stack) {
             JsonObject l = e.getAsJsonObject();
             lines.add(new String[] {i == 1 ? "stack" : "", i + ". " + str(l, "name") + " (" + str(l, "class") + ", "
-                    + str(l, "bundle") + ", " + num(l, "faults") + " faults)"});
+                    + str(l, "bundle") + ", " + num(l, "faults") + " faults"
+                    + (str(l, "fenced").isEmpty() ? "" : ", FENCED " + str(l, "fencePolicy") + ": " + str(l, "fenced")) + ")"});
             i++;
         }
         for (JsonElement e : d.getAsJsonArray("filters")) {

@@ -19,11 +19,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-demo", description = "Do not create the 'demo' disk on the first start.")
     boolean noDemo;
 
+    @Option(names = "--no-development-trust", description = "Do not trust the development root of this build; only the"
+            + " roots and CRLs in <data-dir>/trust/ (what a production runtime does).")
+    boolean noDevelopmentTrust;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws WeirException {
-        return new RuntimeLauncher(dataDir.resolve(), !noDemo, Weir.version(), spec.commandLine().getOut()).run();
+        return new RuntimeLauncher(dataDir.resolve(), !noDemo, !noDevelopmentTrust, Weir.version(),
+                spec.commandLine().getOut()).run();
     }
 }

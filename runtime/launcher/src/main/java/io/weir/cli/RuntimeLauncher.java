@@ -46,15 +46,18 @@ final class RuntimeLauncher {
     /** How long a shutdown (signal) waits for the framework to stop. */
     static final long STOP_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(60);
     private static final String BUNDLES = "bundles/";
+    private static final String SAMPLES = "samples/";
 
     private final Path dataDir;
     private final boolean demo;
+    private final boolean developmentTrust;
     private final String version;
     private final PrintWriter out;
 
-    RuntimeLauncher(Path dataDir, boolean demo, String version, PrintWriter out) {
+    RuntimeLauncher(Path dataDir, boolean demo, boolean developmentTrust, String version, PrintWriter out) {
         this.dataDir = dataDir;
         this.demo = demo;
+        this.developmentTrust = developmentTrust;
         this.version = version;
         this.out = out;
     }
@@ -117,6 +120,29 @@ final class RuntimeLauncher {
             }
         }
         Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectories(dataDir.resolve("trust")); // the operator's roots and CRLs
+        Path devTrust = run.resolve("development-trust");
+        if (developmentTrust && !DevelopmentTrust.extract(devTrust)) {
+            throw new IOException("this build of weir carries no development root; run with --no-development-trust");
+        }
+        if (demo && !Files.exists(dataDir.resolve("catalog.json"))) {
+            deploySamples(); // first start: the demo disk's filter arrives through the deploy pipeline
+        }
+    }
+
+    /** Drop the signed sample filters this jar carries into the watched deploy folder. */
+    private void deploySamples() throws IOException {
+        Path deploy = Files.createDirectories(dataDir.resolve("deploy"));
+        for (String name : resources(SAMPLES)) {
+            try (InputStream in = RuntimeLauncher.class.getClassLoader().getResourceAsStream(name)) {
+                if (in != null) {
+                    Path tmp = deploy.resolve("." + name.substring(SAMPLES.length()));
+                    Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(tmp, deploy.resolve(name.substring(SAMPLES.length())),
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+        }
     }
 
     private int runLocked() throws WeirException {
@@ -181,6 +207,9 @@ final class RuntimeLauncher {
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         config.put("weir.data.dir", dataDir.toString());
         config.put("weir.demo", Boolean.toString(demo));
+        if (developmentTrust) {
+            config.put("weir.trust.development", dataDir.resolve("run").resolve("development-trust").toString());
+        }
         config.put("weir.version", version);
         config.put("weir.started", Long.toString(System.currentTimeMillis()));
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, RuntimeLauncher.class.getClassLoader())
@@ -213,34 +242,43 @@ final class RuntimeLauncher {
 
     /** Resource names of the bundles ({@code bundles/x.jar}), sorted, whether running from a jar or a class folder. */
     static List<String> bundleResources() throws WeirException {
+        try {
+            return resources(BUNDLES);
+        } catch (IOException e) {
+            throw new WeirException(ExitCode.RUNTIME_ERROR, e.getMessage(), e);
+        }
+    }
+
+    /** Resource names of the jars in one folder of this jar ({@code <folder>x.jar}), sorted. */
+    private static List<String> resources(String folder) throws IOException {
         Path location;
         try {
             location = Path.of(RuntimeLauncher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (URISyntaxException | SecurityException | NullPointerException e) {
-            throw new WeirException(ExitCode.RUNTIME_ERROR, "cannot tell where weir was loaded from: " + e, e);
+            throw new IOException("cannot tell where weir was loaded from: " + e, e);
         }
         List<String> names = new ArrayList<>();
         try {
             if (Files.isDirectory(location)) {
-                Path dir = location.resolve(BUNDLES);
+                Path dir = location.resolve(folder);
                 if (Files.isDirectory(dir)) {
                     try (Stream<Path> files = Files.list(dir)) {
                         files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar"))
-                                .forEach(n -> names.add(BUNDLES + n));
+                                .forEach(n -> names.add(folder + n));
                     }
                 }
             } else {
                 try (JarFile jar = new JarFile(location.toFile())) {
                     for (JarEntry e : Collections.list(jar.entries())) {
                         String n = e.getName();
-                        if (n.startsWith(BUNDLES) && n.endsWith(".jar") && n.indexOf('/', BUNDLES.length()) < 0) {
+                        if (n.startsWith(folder) && n.endsWith(".jar") && n.indexOf('/', folder.length()) < 0) {
                             names.add(n);
                         }
                     }
                 }
             }
         } catch (IOException e) {
-            throw new WeirException(ExitCode.RUNTIME_ERROR, "cannot list the bundles in " + location + ": " + e.getMessage(), e);
+            throw new IOException("cannot list the " + folder + " in " + location + ": " + e.getMessage(), e);
         }
         Collections.sort(names);
         return names;
@@ -253,7 +291,7 @@ final class RuntimeLauncher {
             if ((framework.getState() & (Bundle.STARTING | Bundle.ACTIVE)) == 0) {
                 throw new WeirException(ExitCode.RUNTIME_ERROR, "the runtime stopped before it was ready");
             }
-            if (java.nio.file.Files.exists(DataDirOption.socketOf(dataDir))) {
+            if (java.nio.file.Files.exists(DataDirOption.socketOf(dataDir)) && deployFolderSettled()) {
                 try (AdminClient client = AdminClient.connect(dataDir)) {
                     return client.call(AdminClient.op("status"), null);
                 } catch (WeirException e) {
@@ -266,6 +304,15 @@ final class RuntimeLauncher {
                         + " s; see the messages above");
             }
             Thread.sleep(50);
+        }
+    }
+
+    /** True once no bundle waits in the deploy folder (the samples of a first start have been judged). */
+    private boolean deployFolderSettled() {
+        try (Stream<Path> files = Files.list(dataDir.resolve("deploy"))) {
+            return files.noneMatch(p -> p.getFileName().toString().endsWith(".jar"));
+        } catch (IOException e) {
+            return true; // no deploy folder: nothing to wait for
         }
     }
 

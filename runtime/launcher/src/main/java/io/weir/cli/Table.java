@@ -44,7 +44,9 @@ final class Table {
                 width[i] = Math.max(width[i], i < r.size() ? r.get(i).length() : 0);
             }
         }
-        line(out, indent, headers, width);
+        if (headers.stream().anyMatch(h -> !h.isEmpty())) {
+            line(out, indent, headers, width); // a table of key/value lines has no header
+        }
         for (List<String> r : rows) {
             line(out, indent, r, width);
         }

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "weir", mixinStandardHelpOptions = true, versionProvider = Weir.Version.class,
         description = "Weir: virtual disks with pluggable I/O filters on OSGi.",
         subcommands = {RunCommand.class, DiskCommand.class, FilterCommand.class, StatusCommand.class, IoCommand.class,
-            StopCommand.class, CommandLine.HelpCommand.class})
+            StopCommand.class, PkiCommand.class, SignCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class Weir implements Runnable {
     @Spec
     CommandSpec spec;
@@ -48,7 +48,12 @@ public final class Weir implements Runnable {
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof WeirException w) {
-                err.println("weir: " + RuntimeLauncher.oneLine(w.getMessage()));
+                // the first line is the error; indented lines after it, if any, are its reasons
+                String[] lines = String.valueOf(w.getMessage()).split("\n  ");
+                err.println("weir: " + RuntimeLauncher.oneLine(lines[0]));
+                for (int i = 1; i < lines.length; i++) {
+                    err.println("  " + RuntimeLauncher.oneLine(lines[i]));
+                }
                 err.flush();
                 return w.exitCode();
             }
@@ -75,7 +80,7 @@ public final class Weir implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: run, disk, filter, status, io or stop");
+        throw new ParameterException(spec.commandLine(), "missing command: run, disk, filter, status, io, stop, pki, sign or verify");
     }
 
     /** The version of this build, from the jar manifest ({@code dev} when running from classes). */

@@ -1,0 +1,395 @@
+package io.weir.deploy.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.hooks.resolver.ResolverHookFactory;
+import org.osgi.framework.hooks.service.EventListenerHook;
+import org.osgi.framework.hooks.service.FindHook;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import io.weir.codecheck.PartnerPolicy;
+import io.weir.deploy.BundleState;
+import io.weir.deploy.DeployException;
+import io.weir.deploy.DeployException.Reason;
+import io.weir.deploy.DeployedBundle;
+import io.weir.deploy.FilterBundles;
+import io.weir.filter.FilterFactory;
+import io.weir.filter.FilterType;
+import io.weir.vscsi.DiskInfo;
+import io.weir.vscsi.DiskService;
+import io.weir.vscsi.FilterAttachment;
+import io.weir.vscsi.durable.AtomicFiles;
+
+/**
+ * The runtime's {@link FilterBundles}: the registry under {@code <data>/filters}, the trust roots and CRLs under
+ * {@code <data>/trust} (plus the development root when the framework property {@value #DEVELOPMENT_TRUST} names
+ * its folder), the watched folder {@code <data>/deploy}, and the {@link PartnerGuard} hooks. At activation every
+ * recorded bundle is judged again from its stored copy before it is installed, then the deploy folder is
+ * processed once, before the service is offered.
+ */
+@Component(service = FilterBundles.class)
+@Designate(ocd = DeployComponent.Config.class)
+public final class DeployComponent implements FilterBundles {
+    /** Framework property naming an extra folder of trusted roots and CRLs (the build's development PKI). */
+    public static final String DEVELOPMENT_TRUST = "weir.trust.development";
+    private static final System.Logger LOG = System.getLogger(DeployComponent.class.getName());
+    private static final long MAX_BUNDLE_BYTES = 256L << 20;
+
+    @ObjectClassDefinition(name = "Weir filter deployment", description = "The deploy pipeline and the watched deploy folder")
+    public @interface Config {
+        @AttributeDefinition(description = "How often the deploy folder is scanned, in milliseconds (0 = not watched)", min = "0")
+        long pollMillis() default 1000;
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final BundleContext context;
+    private final DiskService disks;
+    private final Registry registry;
+    private final Pipeline pipeline;
+    private final PartnerGuard guard;
+    private final ExecutorService fencer = Executors.newSingleThreadExecutor(r -> new Thread(r, "weir-deploy-fence"));
+    private final ServiceRegistration<?> hooks;
+    private final DeployFolder folder;
+
+    @Activate
+    public DeployComponent(BundleContext context, @Reference DiskService disks, Config config) throws IOException {
+        this.context = context;
+        this.disks = disks;
+        Path data = Paths.get(require(context.getProperty("weir.data.dir"), "weir.data.dir")).toAbsolutePath();
+        String dev = context.getProperty(DEVELOPMENT_TRUST);
+        TrustFolders trust = new TrustFolders(data.resolve("trust"), dev == null || dev.isBlank() ? null : Paths.get(dev));
+        this.pipeline = new Pipeline(trust::load, Clock.systemUTC());
+        this.registry = new Registry(data.resolve("filters"));
+        this.guard = new PartnerGuard(v -> fencer.execute(() -> fence(v)));
+        this.hooks = context.registerService(new String[] {ResolverHookFactory.class.getName(), FindHook.class.getName(),
+                EventListenerHook.class.getName()}, guard, null);
+        lock.lock();
+        try {
+            registry.load();
+            restoreDeployed();
+        } finally {
+            lock.unlock();
+        }
+        this.folder = new DeployFolder(data.resolve("deploy"), this, config.pollMillis());
+        folder.scanOnce();
+        folder.start();
+        LOG.log(System.Logger.Level.INFO, "filter deployment serving: trust " + trust + ", deploy folder " + folder.dir());
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        folder.close();
+        fencer.shutdown();
+        fencer.awaitTermination(10, TimeUnit.SECONDS);
+        lock.lock();
+        try {
+            for (Bundle b : context.getBundles()) {
+                if (b.getLocation().startsWith(PartnerGuard.LOCATION_PREFIX)) {
+                    try {
+                        b.stop();
+                    } catch (BundleException | IllegalStateException e) {
+                        LOG.log(System.Logger.Level.WARNING, "stopping " + b.getSymbolicName() + ": " + e.getMessage());
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            hooks.unregister();
+        } catch (IllegalStateException ignored) {
+            // the framework unregistered it already
+        }
+    }
+
+    // ---- FilterBundles ------------------------------------------------------------------------------
+
+    @Override
+    public DeployedBundle deploy(Path source) throws DeployException {
+        Path src = source.toAbsolutePath();
+        if (!Files.isRegularFile(src)) {
+            throw new DeployException(Reason.INVALID, src + " is not a regular file");
+        }
+        lock.lock();
+        try {
+            Path staged = stage(src);
+            try {
+                return admit(staged, src.getFileName().toString());
+            } finally {
+                Files.deleteIfExists(staged);
+            }
+        } catch (IOException e) {
+            throw new DeployException(Reason.IO, "cannot deploy " + src + ": " + e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<DeployedBundle> list() {
+        lock.lock();
+        try {
+            List<DeployedBundle> out = new ArrayList<>();
+            for (Entry e : registry.all()) {
+                Bundle b = e.state() == BundleState.ACTIVE ? context.getBundle(location(e)) : null;
+                out.add((b == null ? e : e.withFilters(filtersOf(b))).view());
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public DeployedBundle undeploy(String symbolicName) throws DeployException {
+        lock.lock();
+        try {
+            Entry e = registry.deployed(symbolicName);
+            if (e == null) {
+                boolean refused = registry.all().stream().anyMatch(x -> x.symbolicName().equals(symbolicName));
+                if (!refused) {
+                    throw new DeployException(Reason.NOT_FOUND, "no bundle '" + symbolicName + "' is deployed");
+                }
+                registry.remove(symbolicName); // forget a refusal
+                return null;
+            }
+            Bundle b = context.getBundle(location(e));
+            Set<String> names = new TreeSet<>(e.filters());
+            if (b != null) {
+                names.addAll(filtersOf(b));
+            }
+            List<String> users = new ArrayList<>();
+            for (DiskInfo d : disks.list()) {
+                for (FilterAttachment f : d.spec().filters()) {
+                    if (names.contains(f.filterName())) {
+                        users.add(d.spec().id() + " (" + f.filterName() + ")");
+                    }
+                }
+            }
+            if (!users.isEmpty()) {
+                throw new DeployException(Reason.BUSY, "bundle '" + symbolicName + "' provides filters in use by disk(s) "
+                        + String.join(", ", users) + "; detach them first", users);
+            }
+            if (b != null) {
+                b.uninstall();
+            }
+            guard.forget(location(e));
+            AtomicFiles.delete(registry.bundleFolder().resolve(e.file()));
+            registry.remove(symbolicName);
+            LOG.log(System.Logger.Level.INFO, "undeployed " + symbolicName + " " + e.version());
+            return e.view();
+        } catch (BundleException | IOException ex) {
+            throw new DeployException(Reason.IO, "cannot undeploy " + symbolicName + ": " + ex.getMessage());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- the pipeline -------------------------------------------------------------------------------
+
+    /** Copy the source into the store's staging folder: what is judged is what is installed. */
+    private Path stage(Path src) throws IOException, DeployException {
+        long size = Files.size(src);
+        if (size > MAX_BUNDLE_BYTES) {
+            throw new DeployException(Reason.INVALID, src + " is " + size + " bytes; a filter bundle may be at most "
+                    + MAX_BUNDLE_BYTES + " bytes");
+        }
+        Files.createDirectories(registry.stagingFolder());
+        Path staged = registry.stagingFolder().resolve(UUID.randomUUID() + ".jar");
+        Files.copy(src, staged, StandardCopyOption.REPLACE_EXISTING);
+        return staged;
+    }
+
+    private DeployedBundle admit(Path staged, String fileName) throws IOException, DeployException {
+        Judgement j = pipeline.judge(staged);
+        java.time.Instant now = java.time.Instant.now();
+        if (!j.accepted()) {
+            registry.putRefusal(Entry.of(j, "", BundleState.REFUSED, now, fileName));
+            LOG.log(System.Logger.Level.WARNING, "refused " + fileName + ": " + String.join("; ", j.reasons()));
+            throw refused(describe(j, fileName), j.reasons());
+        }
+        Entry existing = registry.deployed(j.symbolicName());
+        if (existing != null) {
+            if (existing.sha256().equals(j.sha256()) && existing.state() == BundleState.ACTIVE) {
+                return existing.view(); // the same bytes again: nothing to do
+            }
+            throw new DeployException(Reason.EXISTS, "bundle '" + j.symbolicName() + "' " + existing.version()
+                    + " is deployed already (" + existing.state() + "); undeploy it first");
+        }
+        String file = j.symbolicName() + "-" + j.sha256().substring(0, 16) + ".jar";
+        Path stored = registry.bundleFolder().resolve(file);
+        Files.createDirectories(registry.bundleFolder());
+        Files.move(staged, stored, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.forceDirectory(registry.bundleFolder());
+        Entry entry = Entry.of(j, file, BundleState.ACTIVE, now, fileName);
+        List<String> failure = install(entry, stored);
+        if (!failure.isEmpty()) {
+            AtomicFiles.delete(stored);
+            registry.putRefusal(entry.with(BundleState.REFUSED, now, failure));
+            throw refused(describe(j, fileName), failure);
+        }
+        registry.putDeployed(entry);
+        LOG.log(System.Logger.Level.INFO, "deployed " + j.symbolicName() + " " + j.version() + " signed by " + j.signer());
+        return entry.view();
+    }
+
+    /** Install and start a judged bundle from its stored copy; returns why it failed, empty on success. */
+    private List<String> install(Entry e, Path stored) {
+        String location = location(e);
+        Bundle stale = context.getBundle(location);
+        try {
+            if (stale != null) {
+                stale.uninstall(); // left from an earlier activation of this component
+            }
+        } catch (BundleException ex) {
+            return List.of("install: a stale copy could not be removed: " + ex.getMessage());
+        }
+        guard.admit(location, new PartnerGuard.Admission(e.symbolicName(), "PARTNER".equals(e.signerRole()),
+                e.declared(), e.allowed(), PartnerPolicy.forClasses(e.declared())));
+        Bundle b = null;
+        try (InputStream in = Files.newInputStream(stored)) {
+            b = context.installBundle(location, in);
+            b.start();
+            return List.of();
+        } catch (BundleException | IOException | RuntimeException ex) {
+            List<String> why = new ArrayList<>(guard.denials(location));
+            if (why.isEmpty()) {
+                why.add("install: " + oneLine(ex.getMessage()));
+            }
+            if (b != null) {
+                try {
+                    b.uninstall();
+                } catch (BundleException | IllegalStateException ignored) {
+                    // it is going away either way
+                }
+            }
+            guard.forget(location);
+            return why;
+        }
+    }
+
+    /** At activation: judge every recorded bundle again from its stored copy, then install what passes. */
+    private void restoreDeployed() throws IOException {
+        for (Entry e : registry.deployed()) {
+            if (e.state() == BundleState.FENCED || e.state() == BundleState.REFUSED) {
+                continue; // stays out until the operator undeploys it
+            }
+            java.time.Instant now = java.time.Instant.now();
+            Path stored = registry.bundleFolder().resolve(e.file());
+            List<String> why;
+            if (!Files.isRegularFile(stored)) {
+                why = List.of("store: the stored copy " + stored + " is missing");
+            } else {
+                Judgement j = pipeline.judge(stored);
+                if (!j.sha256().equals(e.sha256())) {
+                    why = List.of("store: the stored bundle changed on disk since it was deployed (sha256 now "
+                            + j.sha256() + ", deployed " + e.sha256() + ")");
+                } else if (!j.accepted()) {
+                    why = j.reasons();
+                } else {
+                    e = Entry.of(j, e.file(), BundleState.ACTIVE, now, e.symbolicName());
+                    why = install(e, stored);
+                }
+            }
+            if (why.isEmpty()) {
+                registry.putDeployed(e);
+            } else {
+                LOG.log(System.Logger.Level.ERROR, "deployed bundle " + e.symbolicName() + " refused at start: "
+                        + String.join("; ", why));
+                registry.putDeployed(e.with(BundleState.REFUSED, now, why));
+            }
+        }
+    }
+
+    /** A deployed bundle broke its admission at run time: hide (done by the guard), stop, record. */
+    private void fence(PartnerGuard.Violation v) {
+        lock.lock();
+        try {
+            Bundle b = context.getBundle(v.location());
+            if (b != null) {
+                try {
+                    b.stop();
+                } catch (BundleException | IllegalStateException e) {
+                    LOG.log(System.Logger.Level.ERROR, "cannot stop fenced bundle " + v.symbolicName() + ": " + e.getMessage());
+                }
+            }
+            Entry e = registry.deployed(v.symbolicName());
+            if (e != null) {
+                registry.putDeployed(e.with(BundleState.FENCED, java.time.Instant.now(), List.of("run time: " + v.message())));
+            }
+            LOG.log(System.Logger.Level.ERROR, "fenced " + v.symbolicName() + ": " + v.message());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot record the fencing of " + v.symbolicName() + ": " + e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Names of the filters a bundle registers. */
+    private static List<String> filtersOf(Bundle b) {
+        List<String> names = new ArrayList<>();
+        ServiceReference<?>[] refs = b.getRegisteredServices();
+        if (refs != null) {
+            for (ServiceReference<?> r : refs) {
+                if (r.getProperty(org.osgi.framework.Constants.OBJECTCLASS) instanceof String[] types
+                        && List.of(types).contains(FilterFactory.class.getName())
+                        && r.getProperty(FilterType.NAME) instanceof String n) {
+                    names.add(n);
+                }
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    private static String location(Entry e) {
+        return PartnerGuard.location(e.symbolicName(), e.sha256());
+    }
+
+    /** The refusal: its message counts the reasons, which follow one per line. */
+    private static DeployException refused(String what, List<String> reasons) {
+        return new DeployException(Reason.REFUSED, "refused " + what + " for " + reasons.size()
+                + (reasons.size() == 1 ? " reason:" : " reasons:"), reasons);
+    }
+
+    private static String describe(Judgement j, String fileName) {
+        return j.symbolicName().isEmpty() ? fileName : j.symbolicName() + " " + j.version() + " (" + fileName + ")";
+    }
+
+    private static String require(String value, String name) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("framework property " + name + " is not set");
+        }
+        return value;
+    }
+
+    static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").trim();
+    }
+}

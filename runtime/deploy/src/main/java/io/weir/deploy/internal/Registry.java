@@ -1,0 +1,177 @@
+package io.weir.deploy.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+
+import io.weir.deploy.BundleState;
+import io.weir.filter.FilterClass;
+import io.weir.vscsi.durable.AtomicFiles;
+
+/**
+ * The deployed bundles of a runtime, kept in {@code <data>/filters/}: {@code registry.json} (replaced atomically
+ * and durably on every change) and the stored copies under {@code bundles/}. Deploy refusals are kept beside
+ * the deployed bundles (the latest per name, at most {@value #MAX_REFUSALS}) so {@code weir filter list} can say why.
+ * Not thread-safe: the owner serialises access.
+ */
+final class Registry {
+    static final int MAX_REFUSALS = 100;
+    private static final int FORMAT = 1;
+
+    private final Path dir;
+    private final Path file;
+    private final Map<String, Entry> deployed = new TreeMap<>();
+    private final Map<String, Entry> refusals = new LinkedHashMap<>();
+
+    Registry(Path dir) {
+        this.dir = dir;
+        this.file = dir.resolve("registry.json");
+    }
+
+    Path bundleFolder() {
+        return dir.resolve("bundles");
+    }
+
+    Path stagingFolder() {
+        return dir.resolve("staging");
+    }
+
+    /** Read the registry; a missing file is an empty registry, a corrupt one an error naming the file. */
+    void load() throws IOException {
+        deployed.clear();
+        refusals.clear();
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        try {
+            JsonObject root = JsonParser.parseString(text).getAsJsonObject();
+            int format = root.get("format").getAsInt();
+            if (format != FORMAT) {
+                throw new IOException(file + " has format " + format + "; this runtime reads format " + FORMAT);
+            }
+            for (JsonElement e : root.getAsJsonArray("bundles")) {
+                Entry entry = read(e.getAsJsonObject());
+                deployed.put(entry.symbolicName(), entry);
+            }
+            for (JsonElement e : root.getAsJsonArray("refusals")) {
+                Entry entry = read(e.getAsJsonObject());
+                refusals.put(entry.symbolicName(), entry);
+            }
+        } catch (JsonParseException | IllegalStateException | NullPointerException | IllegalArgumentException
+                | UnsupportedOperationException e) {
+            throw new IOException(file + " is corrupt (" + e.getMessage() + "); it was left as it is", e);
+        }
+    }
+
+    Collection<Entry> deployed() {
+        return List.copyOf(deployed.values());
+    }
+
+    Entry deployed(String symbolicName) {
+        return deployed.get(symbolicName);
+    }
+
+    /** Deployed bundles and the refusals of names not deployed, sorted by name. */
+    List<Entry> all() {
+        Map<String, Entry> view = new TreeMap<>(refusals);
+        view.putAll(deployed);
+        return new ArrayList<>(view.values());
+    }
+
+    void putDeployed(Entry entry) throws IOException {
+        deployed.put(entry.symbolicName(), entry);
+        refusals.remove(entry.symbolicName());
+        save();
+    }
+
+    void putRefusal(Entry entry) throws IOException {
+        refusals.remove(entry.symbolicName());
+        refusals.put(entry.symbolicName(), entry);
+        while (refusals.size() > MAX_REFUSALS) {
+            refusals.remove(refusals.keySet().iterator().next());
+        }
+        save();
+    }
+
+    void remove(String symbolicName) throws IOException {
+        deployed.remove(symbolicName);
+        refusals.remove(symbolicName);
+        save();
+    }
+
+    private void save() throws IOException {
+        JsonObject root = new JsonObject();
+        root.addProperty("format", FORMAT);
+        JsonArray b = new JsonArray();
+        deployed.values().forEach(e -> b.add(write(e)));
+        root.add("bundles", b);
+        JsonArray r = new JsonArray();
+        refusals.values().forEach(e -> r.add(write(e)));
+        root.add("refusals", r);
+        AtomicFiles.write(file, (root + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static JsonObject write(Entry e) {
+        JsonObject o = new JsonObject();
+        o.addProperty("symbolicName", e.symbolicName());
+        o.addProperty("version", e.version());
+        o.addProperty("sha256", e.sha256());
+        o.addProperty("file", e.file());
+        o.addProperty("signer", e.signer());
+        o.addProperty("signerRole", e.signerRole());
+        o.add("declared", strings(e.declared().stream().map(Enum::name).sorted().toList()));
+        o.add("allowed", strings(e.allowed().stream().map(Enum::name).sorted().toList()));
+        o.add("filters", strings(e.filters()));
+        o.addProperty("state", e.state().name());
+        o.addProperty("judgedAt", e.judgedAt().toString());
+        o.add("verdict", strings(e.verdict()));
+        return o;
+    }
+
+    private static Entry read(JsonObject o) {
+        return new Entry(o.get("symbolicName").getAsString(), o.get("version").getAsString(),
+                o.get("sha256").getAsString(), o.get("file").getAsString(), o.get("signer").getAsString(),
+                o.get("signerRole").getAsString(), classes(o.getAsJsonArray("declared")),
+                classes(o.getAsJsonArray("allowed")), list(o.getAsJsonArray("filters")),
+                BundleState.valueOf(o.get("state").getAsString()), Instant.parse(o.get("judgedAt").getAsString()),
+                list(o.getAsJsonArray("verdict")));
+    }
+
+    private static JsonArray strings(Collection<String> values) {
+        JsonArray a = new JsonArray();
+        values.forEach(a::add);
+        return a;
+    }
+
+    private static List<String> list(JsonArray a) {
+        List<String> out = new ArrayList<>();
+        a.forEach(e -> out.add(e.getAsString()));
+        return out;
+    }
+
+    private static Set<FilterClass> classes(JsonArray a) {
+        Set<FilterClass> out = EnumSet.noneOf(FilterClass.class);
+        a.forEach(e -> out.add(FilterClass.valueOf(e.getAsString())));
+        return out;
+    }
+}
