@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import io.weir.filter.FilterClass;
 import io.weir.trust.BundleSigner;
+import io.weir.trust.Jarsigner;
 import io.weir.trust.Pki;
 import io.weir.trust.SigningIdentity;
 
@@ -171,6 +172,16 @@ class FilterDeployIT extends WeirProcessTest {
             JsonObject b = bundle(name);
             assertTrue(b != null && b.get("state").getAsString().equals("REFUSED"), name + ": " + b);
             assertFalse(filterAvailable(name), name + " must never reach the framework");
+        }
+
+        // jarsigner -verify -strict, trusting the same root, agrees where the rule is the JAR format's own, and
+        // accepts what only Weir refuses: entitlements (a Weir extension), partner code limits and revocation by
+        // Weir's CRL are Weir's rules, not the JAR signature's
+        Jarsigner jarsigner = new Jarsigner(work.resolve("truststore.p12"), List.of(pki.root()));
+        assertFalse(jarsigner.verify(unsigned).accepted(), "unsigned");
+        assertFalse(jarsigner.verify(untrusted).accepted(), "untrusted root");
+        for (Path stricter : List.of(vendorOnly, notEntitled, exits, internals, byRevoked)) {
+            assertTrue(jarsigner.verify(stricter).accepted(), stricter + ": " + jarsigner.verify(stricter).output());
         }
 
         // accepted at deploy (its code and entitlement are fine) but registers a class it did not declare: fenced
