@@ -12,7 +12,7 @@ import org.osgi.annotation.versioning.ConsumerType;
 /**
  * The storage beneath one disk. Requests arrive validated (in range, aligned) from the bottom of the filter
  * stack, concurrently, from threads that must not be blocked for long: a backend that does blocking I/O does
- * it on threads of its own.
+ * it on threads of its own, unless the submitting thread offered to carry it ({@link InlineIo}).
  *
  * <p>Contract: {@link #submit} calls the callback exactly once. A WRITE, UNMAP or WRITE_ZEROES with FUA is
  * durable when it completes; FLUSH makes every write completed before it was submitted durable. A READ that

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import io.weir.backend.Backend;
 import io.weir.backend.BackendContractTest;
 import io.weir.backend.BackendSpec;
+import io.weir.backend.InlineIo;
 import io.weir.filter.Capability;
 import io.weir.filter.IoError;
 import io.weir.filter.IoRequest;
@@ -130,6 +132,53 @@ class FileBackendTest extends BackendContractTest {
                 backend.submit(request, status -> ran.complete(Thread.currentThread()));
                 assertNotSame(Thread.currentThread(), ran.get(1, TimeUnit.MINUTES), request::toString);
             }
+        }
+    }
+
+    @Test
+    void smallReadsAndWritesWithoutFuaCompleteOnASubmittingThreadThatOffersIt() throws Exception {
+        int largest = FileBackend.INLINE_MAX_BYTES;
+        try (Backend backend = provider.open(spec(MIB))) {
+            for (IoRequest request : List.of(IoRequest.write(1, 0, filled(largest, 3), false),
+                    IoRequest.read(2, 0, ByteBuffer.allocate(largest)),
+                    IoRequest.read(3, MIB - BLOCK, ByteBuffer.allocate(BLOCK)))) {
+                Thread[] ran = new Thread[1];
+                try (InlineIo.Offer offer = InlineIo.offer()) {
+                    backend.submit(request, status -> {
+                        assertTrue(status.isOk(), status::toString);
+                        ran[0] = Thread.currentThread();
+                    });
+                }
+                assertSame(Thread.currentThread(), ran[0], "completed before submit returned: " + request);
+            }
+            assertArrayEquals(filled(largest, 3).array(), read(backend, 0, largest));
+        }
+    }
+
+    @Test
+    void flushFuaZeroingLargeTransfersAndInterruptedThreadsNeverGetTheirOfferTaken() throws Exception {
+        int tooLarge = FileBackend.INLINE_MAX_BYTES + BLOCK;
+        try (Backend backend = provider.open(spec(MIB))) {
+            for (IoRequest request : List.of(IoRequest.write(1, 0, filled(BLOCK, 4), true), IoRequest.flush(2),
+                    IoRequest.writeZeroes(3, 0, BLOCK, false), IoRequest.unmap(4, 0, BLOCK),
+                    IoRequest.read(5, 0, ByteBuffer.allocate(tooLarge)),
+                    IoRequest.write(6, 0, filled(tooLarge, 5), false))) {
+                CompletableFuture<Thread> ran = new CompletableFuture<>();
+                try (InlineIo.Offer offer = InlineIo.offer()) {
+                    backend.submit(request, status -> ran.complete(Thread.currentThread()));
+                }
+                assertNotSame(Thread.currentThread(), ran.get(1, TimeUnit.MINUTES), request::toString);
+            }
+            CompletableFuture<Thread> ran = new CompletableFuture<>();
+            Thread.currentThread().interrupt();
+            try (InlineIo.Offer offer = InlineIo.offer()) {
+                backend.submit(IoRequest.read(7, 0, ByteBuffer.allocate(BLOCK)),
+                        status -> ran.complete(Thread.currentThread()));
+            } finally {
+                assertTrue(Thread.interrupted(), "the caller's interrupt is left alone");
+            }
+            assertNotSame(Thread.currentThread(), ran.get(1, TimeUnit.MINUTES));
+            ok(backend, IoRequest.write(8, 0, filled(BLOCK, 6), false)); // the channel is still open
         }
     }
 
