@@ -18,6 +18,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.weir.backend.InlineIo;
 
 import io.weir.filter.Capability;
 import io.weir.filter.IoCallback;
@@ -36,6 +39,12 @@ import io.weir.vscsi.VirtualDisk;
  * order (NBD matches them by handle), several per write when they queue up. Each request holds an in-flight
  * slot and its payload bytes until its reply is written; when either runs out the reader stops reading, so a
  * client that does not read its replies stalls only itself.
+ *
+ * <p>Queue depth 1 without thread switches: when a READ or WRITE is the only request in flight and no other
+ * is buffered, the reader offers to carry the backend's I/O ({@link InlineIo}). Replies completed on the
+ * reader thread (such I/O, a backend that completes inline, refusals) are written by the reader itself once
+ * its submit returned, when the writer is not writing ({@link #sendLock} keeps replies whole); otherwise they
+ * go to the writer's queue. A request served this way crosses no thread at all, as in a single-threaded server.
  */
 final class NbdConnection {
     /** Largest option payload read during negotiation; a larger one is refused and the client disconnected. */
@@ -58,6 +67,15 @@ final class NbdConnection {
     private static final int TRANSMISSION = 1;
     private static final int TIMED_OUT = 2;
 
+    /** {@link #readerGuard}: abort may interrupt the reader at once. */
+    private static final int INTERRUPTIBLE = 0;
+    /** {@link #readerGuard}: the reader may be doing backend I/O for an {@link InlineIo} offer. */
+    private static final int CARRYING_IO = 1;
+    /** {@link #readerGuard}: abort came during {@link #CARRYING_IO}; the reader interrupts itself afterwards. */
+    private static final int INTERRUPT_DEFERRED = 2;
+    /** {@link #readerGuard}: the reader was interrupted (or interrupted itself); it makes no more offers. */
+    private static final int INTERRUPTED = 3;
+
     private final NbdServer server;
     private final SocketChannel channel;
     private final String peer;
@@ -65,7 +83,20 @@ final class NbdConnection {
     private final LinkedBlockingQueue<Reply> replies = new LinkedBlockingQueue<>();
     private final AtomicInteger phase = new AtomicInteger(HANDSHAKE);
     private final CountDownLatch ended = new CountDownLatch(1);
+    /** Held while replies are written, by the writer or by the reader: each reply reaches the socket whole. */
+    private final ReentrantLock sendLock = new ReentrantLock();
+    /**
+     * An interrupt during file channel I/O closes the channel for every user of the disk, so {@link #abort}
+     * never interrupts the reader while it carries backend I/O: it leaves a deferred interrupt instead.
+     */
+    private final AtomicInteger readerGuard = new AtomicInteger(INTERRUPTIBLE);
+    /** Replies completed on the reader thread, sent by {@link #sendReady} once the reader's submit returned. */
+    private final List<Reply> ready = new ArrayList<>();
     private Thread writer;
+    private int maxInFlight;
+    /** The reader's reply header room and gathering list (the writer has its own). */
+    private ByteBuffer readerHeaders;
+    private final List<ByteBuffer> readerBuffers = new ArrayList<>();
     private Semaphore slots;
     private Semaphore bytes;
     private ByteBuffer scratch;
@@ -147,10 +178,25 @@ final class NbdConnection {
     void abort() {
         closed = true;
         NbdServer.closeQuietly(channel);
-        reader.interrupt();
+        interruptReader();
         Thread w = writer;
         if (w != null) {
             w.interrupt();
+        }
+    }
+
+    /** Interrupt the reader now, or, while it carries backend I/O, as soon as that I/O is over. */
+    private void interruptReader() {
+        while (true) {
+            int state = readerGuard.get();
+            if (state == INTERRUPTIBLE && readerGuard.compareAndSet(INTERRUPTIBLE, INTERRUPTED)) {
+                reader.interrupt();
+                return;
+            }
+            if (state == CARRYING_IO && readerGuard.compareAndSet(CARRYING_IO, INTERRUPT_DEFERRED)
+                    || state == INTERRUPT_DEFERRED || state == INTERRUPTED) {
+                return;
+            }
         }
     }
 
@@ -204,6 +250,8 @@ final class NbdConnection {
     private void finish() {
         closed = true;
         NbdServer.closeQuietly(channel);
+        ready.forEach(this::release); // left by a failure between a refusal and its send; the socket is closed
+        ready.clear();
         Thread w = writer;
         if (w != null) {
             replies.add(END);
@@ -503,7 +551,8 @@ final class NbdConnection {
     // ---------------------------------------------------------------- transmission
 
     private void transmission(VirtualDisk disk) throws IOException, InterruptedException {
-        int maxInFlight = server.settings().maxInFlight();
+        maxInFlight = server.settings().maxInFlight();
+        readerHeaders = ByteBuffer.allocateDirect(HEADER_SLOT);
         long budget = Math.max(server.settings().maxBufferedBytes(), disk.maxRequestLength());
         slots = new Semaphore(maxInFlight);
         bytes = new Semaphore((int) Math.min(Integer.MAX_VALUE, budget));
@@ -533,6 +582,7 @@ final class NbdConnection {
             }
             slots.acquire();
             dispatch(disk, type, flags, handle, offset, length);
+            sendReady();
         }
         slots.acquire(maxInFlight); // every request read so far has been answered
         slots.release(maxInFlight);
@@ -562,7 +612,7 @@ final class NbdConnection {
                     ByteBuffer buffer = pooled != null ? pooled.slice(0, (int) length)
                             : ByteBuffer.allocate((int) length);
                     Pending p = new Pending(handle, type, offset, buffer, (int) length, 1, pooled);
-                    submit(disk, IoRequest.read(server.nextTag(), offset, buffer), p);
+                    submitData(disk, IoRequest.read(server.nextTag(), offset, buffer), p);
                 }
             }
             case Nbd.CMD_FLUSH -> {
@@ -621,7 +671,7 @@ final class NbdConnection {
             return;
         }
         boolean fua = (flags & Nbd.CMD_FLAG_FUA) != 0;
-        submit(disk, IoRequest.write(server.nextTag(), offset, buffer, fua),
+        submitData(disk, IoRequest.write(server.nextTag(), offset, buffer, fua),
                 new Pending(handle, Nbd.CMD_WRITE, offset, null, (int) length, 1, pooled));
     }
 
@@ -781,6 +831,29 @@ final class NbdConnection {
         }
     }
 
+    /**
+     * Submit a READ or WRITE. When it is the connection's only request in flight and no further request is
+     * buffered, the reader has nothing to do until its reply, so it offers the backend its thread
+     * ({@link InlineIo}) and is kept from interrupts meanwhile ({@link #readerGuard}). While the offer is open,
+     * {@link #abort} cannot interrupt a reader that the disk's admission blocks; the disk's other requests
+     * still free the slot it waits for.
+     */
+    private void submitData(VirtualDisk disk, IoRequest request, Pending pending) throws InterruptedException {
+        boolean alone = !in.hasRemaining() && slots.availablePermits() == maxInFlight - 1;
+        if (!alone || !readerGuard.compareAndSet(INTERRUPTIBLE, CARRYING_IO)) {
+            submit(disk, request, pending);
+            return;
+        }
+        try (InlineIo.Offer offer = InlineIo.offer()) {
+            submit(disk, request, pending);
+        } finally {
+            if (!readerGuard.compareAndSet(CARRYING_IO, INTERRUPTIBLE)) {
+                readerGuard.set(INTERRUPTED); // abort came meanwhile
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Answer a request with an error without involving the disk. */
     private void refuse(long handle, int errno, int type, String why) {
         LOG.log(System.Logger.Level.INFO, "NBD client " + peer + ": " + Nbd.commandName(type) + " refused with errno "
@@ -791,9 +864,42 @@ final class NbdConnection {
     private void queue(Reply reply) {
         if (closed) {
             release(reply);
+        } else if (Thread.currentThread() == reader) {
+            ready.add(reply); // the reader may be deep inside the disk's submit: sent once that returned
         } else {
             replies.add(reply);
         }
+    }
+
+    /**
+     * Send the replies completed on the reader thread: straight to the socket when the writer is not writing,
+     * which saves waking it; else through its queue. Like the writer, the reader may then block on a client
+     * that does not read its replies, which stalls that client only.
+     */
+    private void sendReady() {
+        if (ready.isEmpty()) {
+            return;
+        }
+        if (closed) {
+            ready.forEach(this::release);
+        } else if (sendLock.tryLock()) {
+            try {
+                send(ready, readerHeaders(ready.size()), readerBuffers);
+            } finally {
+                sendLock.unlock();
+            }
+        } else {
+            replies.addAll(ready);
+        }
+        ready.clear();
+    }
+
+    /** Header room for {@code n} replies on the reader (one, except after a multi-part TRIM or a refusal). */
+    private ByteBuffer readerHeaders(int n) {
+        if (readerHeaders.capacity() < n * HEADER_SLOT) {
+            readerHeaders = ByteBuffer.allocateDirect(n * HEADER_SLOT);
+        }
+        return readerHeaders;
     }
 
     private void release(Reply reply) {
@@ -861,53 +967,29 @@ final class NbdConnection {
         try {
             while (true) {
                 Reply first = replies.take();
-                batch.add(first);
+                boolean end = first == END;
+                if (!end) {
+                    batch.add(first);
+                }
                 // Up to BATCH replies, but no more payload than BATCH_BYTES after the first: a reply's buffer
                 // goes back to the pool only after its write, so a long batch holds many buffers.
                 long payload = first.data() == null ? 0 : first.data().remaining();
                 Reply next;
-                while (batch.size() < BATCH && payload < BATCH_BYTES && (next = replies.poll()) != null) {
-                    batch.add(next);
-                    payload += next.data() == null ? 0 : next.data().remaining();
-                }
-                boolean end = false;
-                int at = 0;
-                for (Reply r : batch) {
-                    if (r == END) {
+                while (!end && batch.size() < BATCH && payload < BATCH_BYTES && (next = replies.poll()) != null) {
+                    if (next == END) {
                         end = true;
-                        continue;
-                    }
-                    ByteBuffer h = headers.slice(at, HEADER_SLOT);
-                    at += HEADER_SLOT;
-                    if (structured) {
-                        encodeChunk(r, h, buffers);
                     } else {
-                        h.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(r.error()).putLong(r.handle()).flip();
-                        buffers.add(h);
-                        if (r.error() == 0 && r.data() != null && r.data().hasRemaining()) {
-                            buffers.add(r.data());
-                        }
+                        batch.add(next);
+                        payload += next.data() == null ? 0 : next.data().remaining();
                     }
                 }
-                if (!writeFailed && !buffers.isEmpty()) {
-                    try {
-                        writeFully(buffers.toArray(ByteBuffer[]::new));
-                    } catch (IOException e) {
-                        writeFailed = true;
-                        if (!closed) {
-                            LOG.log(System.Logger.Level.INFO, "NBD client " + peer + ": cannot send replies: " + e
-                                    + "; disconnected");
-                        }
-                        NbdServer.closeQuietly(channel); // the reader stops too
-                    }
-                }
-                for (Reply r : batch) {
-                    if (r != END) {
-                        release(r);
-                    }
+                sendLock.lock();
+                try {
+                    send(batch, headers, buffers);
+                } finally {
+                    sendLock.unlock();
                 }
                 batch.clear();
-                buffers.clear();
                 if (end) {
                     return;
                 }
@@ -915,6 +997,41 @@ final class NbdConnection {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Write {@code batch} with one gathering write (nothing once a write failed), then release each reply's
+     * slot, bytes and buffer. The caller holds {@link #sendLock}; {@code headers} has room for every reply.
+     */
+    private void send(List<Reply> batch, ByteBuffer headers, List<ByteBuffer> buffers) {
+        int at = 0;
+        for (Reply r : batch) {
+            ByteBuffer h = headers.slice(at, HEADER_SLOT);
+            at += HEADER_SLOT;
+            if (structured) {
+                encodeChunk(r, h, buffers);
+            } else {
+                h.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(r.error()).putLong(r.handle()).flip();
+                buffers.add(h);
+                if (r.error() == 0 && r.data() != null && r.data().hasRemaining()) {
+                    buffers.add(r.data());
+                }
+            }
+        }
+        if (!writeFailed && !buffers.isEmpty()) {
+            try {
+                writeFully(buffers.toArray(ByteBuffer[]::new));
+            } catch (IOException e) {
+                writeFailed = true;
+                if (!closed) {
+                    LOG.log(System.Logger.Level.INFO, "NBD client " + peer + ": cannot send replies: " + e
+                            + "; disconnected");
+                }
+                NbdServer.closeQuietly(channel); // the reader stops too
+            }
+        }
+        buffers.clear();
+        batch.forEach(this::release);
     }
 
     /** The structured reply to {@code r}: one chunk, flagged DONE, its header written into {@code h}. */
