@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.weir.backend.InlineIo;
-
 import io.weir.filter.Capability;
 import io.weir.filter.IoCallback;
 import io.weir.filter.IoError;
