@@ -43,6 +43,7 @@ import io.weir.vscsi.stack.MapHandoff;
 import io.weir.vscsi.stack.RequestCheck;
 import io.weir.vscsi.stack.Stack;
 import io.weir.vscsi.stack.StackHost;
+import io.weir.vscsi.stack.Ticker;
 import io.weir.vscsi.standalone.StandaloneDisk;
 import io.weir.vscsi.store.SidecarStore;
 
@@ -65,6 +66,9 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
     private final SidecarStore sidecars;
     /** Fails requests a filter holds past the deadline (the event timeout) and fences that filter. */
     private final ScheduledFuture<?> watchdog;
+    /** The watchdog's clock, and how many of its rounds make the deadline. */
+    private final Ticker ticker = new Ticker();
+    private final long blockingTicks;
 
     private volatile DiskSpec spec;
     private volatile long capacity;
@@ -99,15 +103,20 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         this.backend = backend;
         this.eventTimeout = eventTimeout;
         this.sidecars = new SidecarStore(sidecarDirectory);
-        this.services = new LayerServices(this, pools.filterPool(), pools.scheduler(), sidecars);
+        this.services = new LayerServices(this, pools.filterPool(), pools.scheduler(), sidecars, ticker);
         this.events = new EventDelivery(pools.control());
         long period = Math.max(10, Math.min(1000, eventTimeout.toMillis() / 4));
+        this.blockingTicks = (eventTimeout.toMillis() + period - 1) / period;
         this.watchdog = pools.scheduler().scheduleWithFixedDelay(this::expireHeld, period, period, TimeUnit.MILLISECONDS);
     }
 
-    /** The watchdog's round: every request a layer has held deferred for longer than the deadline fails, TIMED_OUT. */
+    /**
+     * The watchdog's round: every request a layer has held deferred for longer than the deadline fails, TIMED_OUT;
+     * a layer that has blocked a caller's thread for longer than the deadline is fenced.
+     */
     private void expireHeld() {
         try {
+            ticker.tick();
             Stack s = stack;
             if (s == null) {
                 return; // still opening
@@ -115,6 +124,7 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
             long since = System.nanoTime() - eventTimeout.toNanos();
             for (Layer l : s.layers()) {
                 l.expireHeld(since, eventTimeout.toMillis());
+                l.fenceIfBlocking(blockingTicks, eventTimeout.toMillis());
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "disk '" + id + "': request watchdog failed", e);

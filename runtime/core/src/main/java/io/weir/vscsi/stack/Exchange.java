@@ -38,6 +38,9 @@ final class Exchange implements IoChain, IoCallback {
     private volatile int state;
     /** When the filter deferred the request (System.nanoTime), for the deadline watchdog. */
     private long deferredAt;
+    /** The thread inside the filter's handle for this request and its CallClock slot (-1: none, or not timed). */
+    private Thread handler;
+    private int slot = -1;
 
     Exchange(Stack stack, int index, Layer layer, IoRequest request, IoCallback up) {
         this.stack = stack;
@@ -55,7 +58,37 @@ final class Exchange implements IoChain, IoCallback {
     @Override
     public void pass() {
         claim(PASSED, "passed");
-        stack.dispatch(index + 1, request, this);
+        dispatchBelow(request);
+    }
+
+    /** The stack calls the filter's handle for this request on the current thread. */
+    void enterHandle() {
+        handler = Thread.currentThread();
+        slot = layer.calls().enter();
+    }
+
+    /** The filter's handle returned (or threw). */
+    void exitHandle() {
+        layer.calls().exit(slot);
+        slot = -1;
+        handler = null;
+    }
+
+    /**
+     * Hand the request to the layer below. Time spent below, on the thread still inside this filter's handle, is not
+     * the filter's: its clock pauses meanwhile, so a slow backend never looks like a filter blocking its caller.
+     */
+    private void dispatchBelow(IoRequest r) {
+        if (handler != Thread.currentThread() || slot < 0) {
+            stack.dispatch(index + 1, r, this);
+            return;
+        }
+        layer.calls().exit(slot);
+        try {
+            stack.dispatch(index + 1, r, this);
+        } finally {
+            slot = layer.calls().enter();
+        }
     }
 
     @Override
@@ -84,7 +117,7 @@ final class Exchange implements IoChain, IoCallback {
             up.done(IoStatus.failed(IoError.FILTER_FAULT, message));
             return;
         }
-        stack.dispatch(index + 1, replacement, this);
+        dispatchBelow(replacement);
     }
 
     @Override
@@ -126,6 +159,7 @@ final class Exchange implements IoChain, IoCallback {
                     : IoStatus.failed(IoError.FILTER_FAULT, layer.label() + " is fenced: " + fence));
             return;
         }
+        int slot = layer.calls().enter();
         try {
             result = layer.filter().completed(request, status);
             if (result == null) {
@@ -137,6 +171,8 @@ final class Exchange implements IoChain, IoCallback {
             String m = layer.label() + " threw " + e + " on the completion of " + request;
             layer.fault(m, e);
             result = IoStatus.failed(IoError.FILTER_FAULT, m);
+        } finally {
+            layer.calls().exit(slot);
         }
         up.done(result);
     }

@@ -31,6 +31,8 @@ public final class Layer {
     private final AtomicInteger deferred = new AtomicInteger();
     /** Requests the filter holds deferred, for the deadline watchdog (only the slow path of deferral adds here). */
     private final Set<Exchange> held = ConcurrentHashMap.newKeySet();
+    /** Threads now inside the filter's handle or completed, for the watchdog. */
+    private final CallClock calls;
     private final FencePolicy policy;
     private volatile String lastFault = "";
     /** Why the layer is fenced; null while it is healthy. */
@@ -49,6 +51,7 @@ public final class Layer {
         this.origin = origin;
         this.config = Map.copyOf(config);
         this.policy = FencePolicy.of(filterClass);
+        this.calls = new CallClock(services.ticker());
         this.context = new LayerContext(this, services);
         Filter created;
         try {
@@ -123,6 +126,24 @@ public final class Layer {
 
     Set<Exchange> held() {
         return held;
+    }
+
+    CallClock calls() {
+        return calls;
+    }
+
+    /**
+     * Fence the layer if a thread has been inside its {@code handle} or {@code completed} for more than
+     * {@code deadlineTicks} rounds of the watchdog: the filter blocks its caller's thread, which the contract
+     * forbids. Returns whether it did.
+     */
+    public boolean fenceIfBlocking(long deadlineTicks, long deadlineMillis) {
+        if (fenced == null && calls.longestTicks() > deadlineTicks) {
+            fault(label() + " has blocked its caller's thread for more than its " + deadlineMillis
+                    + " ms deadline inside handle or completed", null);
+            return true;
+        }
+        return false;
     }
 
     /**

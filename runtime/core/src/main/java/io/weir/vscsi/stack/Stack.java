@@ -125,11 +125,14 @@ public final class Stack {
                 return;
             }
             Exchange exchange = new Exchange(this, index, layer, request, up);
+            exchange.enterHandle();
             try {
                 layer.filter().handle(request, exchange);
             } catch (RuntimeException | LinkageError e) {
                 exchange.threw(e);
                 return;
+            } finally {
+                exchange.exitHandle();
             }
             exchange.returned();
             return;

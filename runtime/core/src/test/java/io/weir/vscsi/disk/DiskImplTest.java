@@ -229,6 +229,85 @@ class DiskImplTest {
     }
 
     @Test
+    void filterBlockingItsCallersThreadPastTheDeadlineIsFenced() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Filter sleepy = (r, chain) -> {
+            if (r.op() == IoOp.FLUSH) {
+                try {
+                    release.await(30, TimeUnit.SECONDS); // blocks the submitting thread: forbidden
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            chain.pass();
+        };
+        try (StandaloneDisk disk = Disks.builder("d").backend(MemoryBackend.durable(CAPACITY))
+                .deadline(Duration.ofMillis(300))
+                .filter("sleepy", FilterClass.CACHE, ctx -> sleepy, Map.of()).open()) {
+            CompletableFuture<IoStatus> blocked = new CompletableFuture<>();
+            Thread guest = new Thread(() -> {
+                try {
+                    disk.submit(IoRequest.flush(1), blocked::complete);
+                } catch (InterruptedException e) {
+                    blocked.completeExceptionally(e);
+                }
+            });
+            guest.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!disk.info().stack().get(0).isFenced() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(disk.info().reason().contains("has blocked its caller's thread"), disk.info().reason());
+            assertEquals(IoError.FILTER_FAULT, run(disk, IoRequest.write(2, 0, pattern(512, 4), false)).error(),
+                    "other requests fail at once instead of queueing behind the blocked thread");
+            release.countDown();
+            assertEquals(IoError.FILTER_FAULT, blocked.get(30, TimeUnit.SECONDS).error());
+            guest.join();
+        }
+    }
+
+    @Test
+    void slowBackendBelowAFilterIsNotTheFiltersFault() throws Exception {
+        MemoryBackend memory = MemoryBackend.durable(CAPACITY);
+        io.weir.backend.Backend slowInline = new io.weir.backend.Backend() {
+            @Override
+            public Set<Capability> capabilities() {
+                return memory.capabilities();
+            }
+
+            @Override
+            public long capacity() {
+                return memory.capacity();
+            }
+
+            @Override
+            public void submit(IoRequest request, io.weir.filter.IoCallback callback) {
+                try {
+                    Thread.sleep(700); // completes on the submitting thread, slowly: the filter above waits, innocent
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                memory.submit(request, callback);
+            }
+
+            @Override
+            public void grow(long newCapacity) throws java.io.IOException {
+                memory.grow(newCapacity);
+            }
+
+            @Override
+            public void close() throws java.io.IOException {
+                memory.close();
+            }
+        };
+        try (StandaloneDisk disk = Disks.builder("d").backend(slowInline).deadline(Duration.ofMillis(300))
+                .filter("pass", FilterClass.CACHE, ctx -> (r, chain) -> chain.pass(), Map.of()).open()) {
+            assertTrue(run(disk, IoRequest.flush(1)).isOk());
+            assertEquals(DiskState.ONLINE, disk.info().state(), disk.info().reason());
+        }
+    }
+
+    @Test
     void filterPassingARequestOutsideTheDiskFailsItNamingTheFilter() throws Exception {
         Filter shifty = (r, chain) -> chain.pass(IoRequest.unmap(r.tag(), CAPACITY, 512));
         try (StandaloneDisk disk = Disks.builder("d").backend(MemoryBackend.durable(CAPACITY))
