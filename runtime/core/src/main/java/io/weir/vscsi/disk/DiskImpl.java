@@ -21,6 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import io.weir.backend.Backend;
 import io.weir.filter.Capability;
 import io.weir.filter.ControlEvent.Kind;
+import io.weir.filter.FilterFactory;
 import io.weir.filter.FilterRefusedException;
 import io.weir.filter.IoCallback;
 import io.weir.filter.IoError;
@@ -36,6 +37,7 @@ import io.weir.vscsi.DiskState;
 import io.weir.vscsi.DiskStats;
 import io.weir.vscsi.FencePolicy;
 import io.weir.vscsi.LayerInfo;
+import io.weir.vscsi.SwapReport;
 import io.weir.vscsi.stack.EventDelivery;
 import io.weir.vscsi.stack.Layer;
 import io.weir.vscsi.stack.LayerServices;
@@ -555,11 +557,94 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         }
     }
 
-    /** Remove a filter from the live disk: stun, CLOSE and DETACH it, republish, resume. */
-    public void detachLive(String filterName, Duration stunTimeout) throws DiskException, InterruptedException {
-        Layer layer = stack.layers().stream().filter(x -> x.name().equals(filterName)).findFirst()
+    /** Bound of the state one instance may hand to its successor in a swap. */
+    private static final long MAX_HANDOFF_BYTES = 64L << 20;
+
+    @Override
+    public SwapReport swap(String filterName, FilterFactory factory, Map<String, Object> config, Duration deadline)
+            throws DiskException, InterruptedException {
+        Layer old = layerNamed(filterName);
+        return swapLive(new LayerSpec(filterName, old.filterClass(), "standalone", factory, config), deadline);
+    }
+
+    /**
+     * Replace the instance of {@code replacement.name()} on the live disk, handing its state over (see
+     * {@link StandaloneDisk#swap}); on any failure the old instance keeps serving.
+     */
+    public SwapReport swapLive(LayerSpec replacement, Duration stunTimeout) throws DiskException, InterruptedException {
+        Layer old = layerNamed(replacement.name());
+        if (replacement.filterClass() != old.filterClass()) {
+            throw new DiskException(Reason.INVALID, "disk '" + id + "': a swap keeps the filter's class; "
+                    + old.label() + " cannot become a " + replacement.filterClass() + " filter");
+        }
+        Layer fresh = createLayer(replacement); // staged: invisible until published
+        long started = System.nanoTime();
+        stun(stunTimeout);
+        MapHandoff handoff = new MapHandoff(MAX_HANDOFF_BYTES);
+        int parkedDuringStall;
+        try {
+            Stack next;
+            try {
+                next = stack.replacing(old, fresh);
+            } catch (IllegalArgumentException e) {
+                throw new DiskException(Reason.INVALID, "disk '" + id + "': " + e.getMessage(), e);
+            }
+            if (!next.capabilities().containsAll(capabilities)) {
+                java.util.EnumSet<Capability> lost = java.util.EnumSet.copyOf(capabilities);
+                lost.removeAll(next.capabilities());
+                throw new DiskException(Reason.INVALID, "disk '" + id + "': the new instance of " + old.label()
+                        + " would take away " + lost + ", which connected clients were promised");
+            }
+            try {
+                events.deliver(List.of(old), Kind.SWAP_OUT, capacity, eventTimeout, x -> handoff);
+            } catch (FilterRefusedException e) {
+                throw new DiskException(Reason.REFUSED, "disk '" + id + "': " + e.getMessage()
+                        + "; the old instance keeps serving", e);
+            }
+            try {
+                events.deliver(List.of(fresh), Kind.ATTACH, capacity, eventTimeout, x -> null);
+                try {
+                    events.deliver(List.of(fresh), Kind.OPEN, capacity, eventTimeout, x -> null);
+                    events.deliver(List.of(fresh), Kind.SWAP_IN, capacity, eventTimeout, x -> handoff);
+                } catch (FilterRefusedException e) {
+                    deliverQuietly(List.of(fresh), Kind.CLOSE);
+                    deliverQuietly(List.of(fresh), Kind.DETACH);
+                    throw e;
+                }
+            } catch (FilterRefusedException e) {
+                deliverQuietly(List.of(old), Kind.SWAP_ABORT);
+                throw new DiskException(Reason.REFUSED, "disk '" + id + "': the new instance: " + e.getMessage()
+                        + "; the old instance keeps serving", e);
+            }
+            publish(next);
+            deliverQuietly(List.of(old), Kind.CLOSE);
+            deliverQuietly(List.of(old), Kind.DETACH);
+        } finally {
+            lock.lock();
+            try {
+                parkedDuringStall = parked.size();
+            } finally {
+                lock.unlock();
+            }
+            unstun();
+        }
+        long stateBytes = 0;
+        for (String k : handoff.keys()) {
+            stateBytes += handoff.get(k).map(v -> v.length).orElse(0);
+        }
+        return new SwapReport(replacement.name(), (System.nanoTime() - started) / 1e6, parkedDuringStall,
+                handoff.keys().size(), stateBytes);
+    }
+
+    private Layer layerNamed(String filterName) throws DiskException {
+        return stack.layers().stream().filter(x -> x.name().equals(filterName)).findFirst()
                 .orElseThrow(() -> new DiskException(Reason.NOT_FOUND, "disk '" + id + "' has no filter '"
                         + filterName + "'"));
+    }
+
+    /** Remove a filter from the live disk: stun, CLOSE and DETACH it, republish, resume. */
+    public void detachLive(String filterName, Duration stunTimeout) throws DiskException, InterruptedException {
+        Layer layer = layerNamed(filterName);
         stun(stunTimeout);
         try {
             Stack next = stack.without(layer);

@@ -101,6 +101,13 @@ public final class Stack {
         return build(all, backend);
     }
 
+    /** A new stack with {@code replacement} in the place of {@code old} (same class); the others keep their identity. */
+    public Stack replacing(Layer old, Layer replacement) {
+        List<Layer> all = new ArrayList<>(List.of(layers));
+        all.set(all.indexOf(old), replacement);
+        return build(all, backend);
+    }
+
     /** A new stack without {@code removed}. */
     public Stack without(Layer removed) {
         List<Layer> all = new ArrayList<>(List.of(layers));

@@ -1,10 +1,13 @@
 package io.weir.vscsi.standalone;
 
 import java.time.Duration;
+import java.util.Map;
 
 import io.weir.filter.ControlEvent;
+import io.weir.filter.FilterFactory;
 import io.weir.filter.FilterRefusedException;
 import io.weir.vscsi.DiskException;
+import io.weir.vscsi.SwapReport;
 import io.weir.vscsi.VirtualDisk;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -25,6 +28,20 @@ public interface StandaloneDisk extends VirtualDisk, AutoCloseable {
 
     /** Grow the disk: filters are asked first (and may refuse), then the backend grows. */
     void grow(long newCapacity, Duration deadline) throws DiskException;
+
+    /**
+     * Replace a filter instance on the live disk with one from {@code factory}, handing over its state: the new
+     * instance is built first (invisible), the disk is stunned (the old instance releases deferred work), the old
+     * instance gets SWAP_OUT and puts its state in a handoff, the new one gets ATTACH, OPEN and SWAP_IN with that
+     * handoff, the stack is republished and parked requests replay. Any refusal leaves the old instance serving
+     * (it gets SWAP_ABORT if it had accepted SWAP_OUT).
+     *
+     * @throws DiskException NOT_FOUND without such a filter, INVALID when the class differs or the new instance
+     *                       would take capabilities away, REFUSED when either instance refuses, BUSY when the disk
+     *                       does not drain
+     */
+    SwapReport swap(String filterName, FilterFactory factory, Map<String, Object> config, Duration deadline)
+            throws DiskException, InterruptedException;
 
     /** Send CLOSE and DETACH to the filters, then close the backend. */
     @Override

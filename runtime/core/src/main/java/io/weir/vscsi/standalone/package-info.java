@@ -3,7 +3,7 @@
  * tests, benchmarks and the certification kit use to host filters over disks they control.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.weir.vscsi.standalone;
 
 import org.osgi.annotation.bundle.Export;
