@@ -207,6 +207,12 @@ final class RuntimeLauncher {
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         config.put("weir.data.dir", dataDir.toString());
         config.put("weir.demo", Boolean.toString(demo));
+        launcherJar().ifPresent(jar -> {
+            // the deploy pipeline certifies bundles by running this jar's 'weir certify' in a child JVM
+            config.put("weir.launcher.jar", jar.toString());
+            config.put("weir.launcher.java", ProcessHandle.current().info().command()
+                    .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        });
         if (developmentTrust) {
             config.put("weir.trust.development", dataDir.resolve("run").resolve("development-trust").toString());
         }
@@ -216,6 +222,16 @@ final class RuntimeLauncher {
                 .findFirst()
                 .orElseThrow(() -> new WeirException(ExitCode.RUNTIME_ERROR, "no OSGi framework in this build of weir"));
         return factory.newFramework(config);
+    }
+
+    /** The weir.jar this process runs from, if it runs from a jar (not from a class folder). */
+    private static java.util.Optional<Path> launcherJar() {
+        try {
+            Path p = Path.of(RuntimeLauncher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Files.isRegularFile(p) ? java.util.Optional.of(p) : java.util.Optional.empty();
+        } catch (URISyntaxException | SecurityException | NullPointerException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** Install every bundle from this jar's {@code bundles/} folder, from streams. */

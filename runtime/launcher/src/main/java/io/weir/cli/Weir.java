@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "weir", mixinStandardHelpOptions = true, versionProvider = Weir.Version.class,
         description = "Weir: virtual disks with pluggable I/O filters on OSGi.",
         subcommands = {RunCommand.class, DiskCommand.class, FilterCommand.class, StatusCommand.class, IoCommand.class,
-            StopCommand.class, PkiCommand.class, SignCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+            StopCommand.class, PkiCommand.class, SignCommand.class, VerifyCommand.class, CertifyCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Weir implements Runnable {
     @Spec
     CommandSpec spec;
@@ -80,7 +81,7 @@ public final class Weir implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: run, disk, filter, status, io, stop, pki, sign or verify");
+        throw new ParameterException(spec.commandLine(), "missing command: run, disk, filter, status, io, stop, pki, sign, verify or certify");
     }
 
     /** The version of this build, from the jar manifest ({@code dev} when running from classes). */

@@ -168,7 +168,13 @@ class FilterDeployIT extends WeirProcessTest {
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         assertRefused(weir("filter", "deploy", byRevoked.toString()), "REVOKED", "");
 
-        for (String name : List.of("h-unsigned", "h-qos", "h-repl", "h-stranger", "h-exit", "h-internal", "h-revoked")) {
+        // validly signed, entitled and clean, but it acknowledges FLUSH without passing it down: certification fails
+        Path dropsFlush = signed(new TestBundles.Spec("h-dropsflush").filter("(request, chain) -> {"
+                + " if (request.op() == IoOp.FLUSH) { chain.complete(); } else { chain.pass(); } }"), acme);
+        assertRefused(weir("filter", "deploy", dropsFlush.toString()), "certification: h-dropsflush: durability failed", "");
+
+        for (String name : List.of("h-unsigned", "h-qos", "h-repl", "h-stranger", "h-exit", "h-internal", "h-revoked",
+                "h-dropsflush")) {
             JsonObject b = bundle(name);
             assertTrue(b != null && b.get("state").getAsString().equals("REFUSED"), name + ": " + b);
             assertFalse(filterAvailable(name), name + " must never reach the framework");

@@ -32,8 +32,10 @@ final class TestBundles {
         String filterName;
         String registeredClass = "CACHE";
         String importPackage = "io.weir.filter;version=\"[1.0,2)\"";
-        /** Statements run in {@code create(FilterContext context)} before it returns a pass-through filter. */
+        /** Statements run in {@code create(FilterContext context)} before it returns the filter. */
         String createBody = "";
+        /** The filter {@code create} returns: a lambda of {@code Filter}; a pass-through unless told otherwise. */
+        String filter = "(request, chain) -> chain.pass()";
 
         Spec(String symbolicName) {
             this.symbolicName = symbolicName;
@@ -59,6 +61,11 @@ final class TestBundles {
             this.createBody = statements;
             return this;
         }
+
+        Spec filter(String lambda) {
+            this.filter = lambda;
+            return this;
+        }
     }
 
     private TestBundles() {
@@ -72,7 +79,7 @@ final class TestBundles {
                 + "public final class Factory implements FilterFactory {\n"
                 + "    @Override public Filter create(FilterContext context) {\n"
                 + "        " + spec.createBody + "\n"
-                + "        return (request, chain) -> chain.pass();\n"
+                + "        return " + spec.filter + ";\n"
                 + "    }\n"
                 + "}\n";
         Path work = Files.createTempDirectory(dir, "src-");

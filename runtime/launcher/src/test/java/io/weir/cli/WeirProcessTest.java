@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
  * hanging; nothing asserts on how long anything took.
  */
 abstract class WeirProcessTest {
+    static final long CERTIFICATION_BUDGET_MILLIS = 200;
     static final long PATIENCE_SECONDS = 180;
 
     final List<Process> runtimes = new ArrayList<>();
@@ -67,6 +68,8 @@ abstract class WeirProcessTest {
         if (Runtime.version().feature() >= 23) {
             cmd.add("--sun-misc-unsafe-memory-access=allow");
         }
+        // the deploy pipeline's certification: a short budget per check keeps these tests quick
+        cmd.add("-Dweir.certification.budget=" + CERTIFICATION_BUDGET_MILLIS);
         cmd.add("-jar");
         cmd.add(jar().toString());
         cmd.addAll(Arrays.asList(args));

@@ -58,6 +58,11 @@ import io.weir.vscsi.durable.AtomicFiles;
 public final class DeployComponent implements FilterBundles {
     /** Framework property naming an extra folder of trusted roots and CRLs (the build's development PKI). */
     public static final String DEVELOPMENT_TRUST = "weir.trust.development";
+    /** Framework properties the launcher sets: the java executable and weir.jar, which runs the certification kit. */
+    public static final String LAUNCHER_JAVA = "weir.launcher.java";
+    public static final String LAUNCHER_JAR = "weir.launcher.jar";
+    /** Framework property: the time budget of each certification check, in milliseconds. */
+    public static final String CERTIFICATION_BUDGET = "weir.certification.budget";
     private static final System.Logger LOG = System.getLogger(DeployComponent.class.getName());
     private static final long MAX_BUNDLE_BYTES = 256L << 20;
 
@@ -73,6 +78,7 @@ public final class DeployComponent implements FilterBundles {
     private final Registry registry;
     private final Pipeline pipeline;
     private final PartnerGuard guard;
+    private final Certification certification;
     private final ExecutorService fencer = Executors.newSingleThreadExecutor(r -> new Thread(r, "weir-deploy-fence"));
     private final ServiceRegistration<?> hooks;
     private final DeployFolder folder;
@@ -86,6 +92,9 @@ public final class DeployComponent implements FilterBundles {
         TrustFolders trust = new TrustFolders(data.resolve("trust"), dev == null || dev.isBlank() ? null : Paths.get(dev));
         this.pipeline = new Pipeline(trust::load, Clock.systemUTC());
         this.registry = new Registry(data.resolve("filters"));
+        String budget = context.getProperty(CERTIFICATION_BUDGET);
+        this.certification = new Certification(context.getProperty(LAUNCHER_JAVA), context.getProperty(LAUNCHER_JAR),
+                budget == null || budget.isBlank() ? 1000 : Long.parseLong(budget.trim()), TimeUnit.MINUTES.toMillis(10));
         this.guard = new PartnerGuard(v -> fencer.execute(() -> fence(v)));
         this.hooks = context.registerService(new String[] {ResolverHookFactory.class.getName(), FindHook.class.getName(),
                 EventListenerHook.class.getName()}, guard, null);
@@ -201,6 +210,7 @@ public final class DeployComponent implements FilterBundles {
             }
             guard.forget(location(e));
             AtomicFiles.delete(registry.bundleFolder().resolve(e.file()));
+            Registry.deleteTree(registry.reportFolder(e.symbolicName(), e.sha256()));
             registry.remove(symbolicName);
             LOG.log(System.Logger.Level.INFO, "undeployed " + symbolicName + " " + e.version());
             return e.view();
@@ -242,6 +252,14 @@ public final class DeployComponent implements FilterBundles {
             throw new DeployException(Reason.EXISTS, "bundle '" + j.symbolicName() + "' " + existing.version()
                     + " is deployed already (" + existing.state() + "); undeploy it first");
         }
+        Certification.Outcome certified = certification.certify(staged, registry.reportFolder(j.symbolicName(), j.sha256()));
+        if (!certified.passed()) {
+            registry.putRefusal(Entry.of(j, "", BundleState.REFUSED, now, fileName).with(BundleState.REFUSED, now,
+                    certified.lines()));
+            LOG.log(System.Logger.Level.WARNING, "refused " + fileName + ": " + String.join("; ", certified.lines()));
+            throw refused(describe(j, fileName), certified.lines());
+        }
+        j = j.withChecks(certified.lines());
         String file = j.symbolicName() + "-" + j.sha256().substring(0, 16) + ".jar";
         Path stored = registry.bundleFolder().resolve(file);
         Files.createDirectories(registry.bundleFolder());
@@ -313,7 +331,21 @@ public final class DeployComponent implements FilterBundles {
                 } else if (!j.accepted()) {
                     why = j.reasons();
                 } else {
-                    e = Entry.of(j, e.file(), BundleState.ACTIVE, now, e.symbolicName());
+                    List<String> certified = Certification.stored(registry.reportFolder(e.symbolicName(), e.sha256()),
+                            e.sha256());
+                    if (certified.isEmpty()) {
+                        Certification.Outcome again = certification.certify(stored,
+                                registry.reportFolder(e.symbolicName(), e.sha256()));
+                        certified = again.passed() ? again.lines() : List.of();
+                        if (!again.passed()) {
+                            why = again.lines();
+                            LOG.log(System.Logger.Level.ERROR, "deployed bundle " + e.symbolicName()
+                                    + " refused at start: " + String.join("; ", why));
+                            registry.putDeployed(e.with(BundleState.REFUSED, now, why));
+                            continue;
+                        }
+                    }
+                    e = Entry.of(j.withChecks(certified), e.file(), BundleState.ACTIVE, now, e.symbolicName());
                     why = install(e, stored);
                 }
             }

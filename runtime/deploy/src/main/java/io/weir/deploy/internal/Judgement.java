@@ -27,6 +27,13 @@ record Judgement(String symbolicName, String version, String sha256, String sign
         checks = List.copyOf(checks);
     }
 
+    /** The same judgement with more checks passed (certification), for an accepted bundle's verdict. */
+    Judgement withChecks(List<String> more) {
+        List<String> all = new java.util.ArrayList<>(checks);
+        all.addAll(more);
+        return new Judgement(symbolicName, version, sha256, signer, role, declared, allowed, reasons, all);
+    }
+
     boolean accepted() {
         return reasons.isEmpty();
     }

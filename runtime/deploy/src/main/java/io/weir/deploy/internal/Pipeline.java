@@ -29,8 +29,8 @@ import io.weir.trust.Verdict;
 /**
  * The deploy pipeline's judgement of one bundle file, without the framework: the signature and the chain
  * (trust roots and CRLs read afresh for every judgement, so a new CRL takes effect at once), the entitlement
- * of every declared class, the manifest an OSGi bundle needs, and for a partner signer its code. Installing
- * is the caller's business; nothing here touches the framework.
+ * of every declared class, the manifest an OSGi bundle needs, and for a partner signer its code. Certification
+ * and installing are the caller's business; nothing here touches the framework.
  */
 final class Pipeline {
     private static final Pattern SYMBOLIC_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
@@ -115,7 +115,6 @@ final class Pipeline {
         } else if (role == SignerRole.VENDOR && verdict.accepted()) {
             checks.add("partner code limits: not applied (vendor signer)");
         }
-        checks.add("certification: not yet part of the pipeline in this runtime");
         return new Judgement(name, version, verdict.sha256(), signer, role == null ? "" : role.name(), declared,
                 allowed, reasons, checks);
     }

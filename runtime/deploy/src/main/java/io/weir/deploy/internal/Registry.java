@@ -49,6 +49,22 @@ final class Registry {
         return dir.resolve("bundles");
     }
 
+    /** Where the certification reports of one bundle's exact bytes live. */
+    Path reportFolder(String symbolicName, String sha256) {
+        return dir.resolve("reports").resolve(symbolicName + "-" + sha256.substring(0, Math.min(16, sha256.length())));
+    }
+
+    static void deleteTree(Path folder) throws IOException {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(folder)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     Path stagingFolder() {
         return dir.resolve("staging");
     }
