@@ -3,12 +3,10 @@ package io.weir.certification.internal;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.weir.backend.Backend;
+import io.weir.backend.ForwardingBackend;
 import io.weir.backend.memory.MemoryBackend;
-import io.weir.filter.Capability;
 import io.weir.filter.IoCallback;
 import io.weir.filter.IoOp;
 import io.weir.filter.IoRequest;
@@ -19,7 +17,7 @@ import io.weir.filter.IoStatus;
  * (which is everything the candidate and the filters below it sent down) and when each completed, on a clock
  * shared with the guest's completions. It can also stall: hold every request until {@link #release()}.
  */
-public final class TapBackend implements Backend {
+public final class TapBackend extends ForwardingBackend {
     /** One request that reached the backend: when it arrived and, once known, when and how it completed. */
     public static final class Arrival {
         public final long tag;
@@ -70,6 +68,7 @@ public final class TapBackend implements Backend {
 
     /** Tap {@code memory}; {@code clock} orders backend completions against the guest's. */
     public TapBackend(MemoryBackend memory, AtomicLong clock) {
+        super(memory);
         this.memory = memory;
         this.clock = clock;
     }
@@ -81,16 +80,6 @@ public final class TapBackend implements Backend {
 
     public MemoryBackend memory() {
         return memory;
-    }
-
-    @Override
-    public Set<Capability> capabilities() {
-        return memory.capabilities();
-    }
-
-    @Override
-    public long capacity() {
-        return memory.capacity();
     }
 
     @Override
@@ -145,11 +134,6 @@ public final class TapBackend implements Backend {
     /** Forget the arrivals recorded so far. */
     public synchronized void forget() {
         arrivals.clear();
-    }
-
-    @Override
-    public void grow(long newCapacity) throws IOException {
-        memory.grow(newCapacity);
     }
 
     @Override

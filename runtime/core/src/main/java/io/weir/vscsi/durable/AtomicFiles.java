@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /**
  * Crash-safe replacement of small files: write a temporary sibling, force it, rename it over the target
@@ -44,6 +46,19 @@ public final class AtomicFiles {
         if (Files.deleteIfExists(target)) {
             forceDirectory(target.toAbsolutePath().getParent());
         }
+    }
+
+    /** Delete a directory and everything under it (nothing when it does not exist), then force its parent. */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        forceDirectory(dir.toAbsolutePath().getParent());
     }
 
     /** Force a directory's entries to stable storage (no-op where the platform cannot open directories). */

@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import io.weir.backend.Backend;
 import io.weir.backend.BackendProvider;
@@ -24,6 +23,7 @@ import io.weir.filter.FilterClass;
 import io.weir.filter.FilterFactory;
 import io.weir.filter.FilterType;
 import io.weir.vscsi.DiskException;
+import io.weir.vscsi.durable.AtomicFiles;
 import io.weir.vscsi.DiskException.Reason;
 import io.weir.vscsi.DiskInfo;
 import io.weir.vscsi.DiskService;
@@ -681,13 +681,8 @@ public final class DiskManager implements DiskService {
     }
 
     private static void deleteTree(Path dir) throws DiskException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
+        try {
+            AtomicFiles.deleteTree(dir);
         } catch (IOException e) {
             throw new DiskException(Reason.IO, "could not remove " + dir + ": " + e.getMessage(), e);
         }

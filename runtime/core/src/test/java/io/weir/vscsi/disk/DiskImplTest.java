@@ -269,17 +269,7 @@ class DiskImplTest {
     @Test
     void slowBackendBelowAFilterIsNotTheFiltersFault() throws Exception {
         MemoryBackend memory = MemoryBackend.durable(CAPACITY);
-        io.weir.backend.Backend slowInline = new io.weir.backend.Backend() {
-            @Override
-            public Set<Capability> capabilities() {
-                return memory.capabilities();
-            }
-
-            @Override
-            public long capacity() {
-                return memory.capacity();
-            }
-
+        io.weir.backend.Backend slowInline = new io.weir.backend.ForwardingBackend(memory) {
             @Override
             public void submit(IoRequest request, io.weir.filter.IoCallback callback) {
                 try {
@@ -287,17 +277,7 @@ class DiskImplTest {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                memory.submit(request, callback);
-            }
-
-            @Override
-            public void grow(long newCapacity) throws java.io.IOException {
-                memory.grow(newCapacity);
-            }
-
-            @Override
-            public void close() throws java.io.IOException {
-                memory.close();
+                super.submit(request, callback);
             }
         };
         try (StandaloneDisk disk = Disks.builder("d").backend(slowInline).deadline(Duration.ofMillis(300))

@@ -11,15 +11,13 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import io.weir.backend.Backend;
+import io.weir.backend.ForwardingBackend;
 import io.weir.backend.InlineIo;
 import io.weir.backend.memory.MemoryBackend;
-import io.weir.filter.Capability;
 import io.weir.filter.IoCallback;
 import io.weir.filter.IoRequest;
 import io.weir.vscsi.standalone.Disks;
@@ -34,21 +32,20 @@ class NbdInlineIoTest {
     private static final long CAPACITY = 16L << 20;
 
     /** The memory backend, recording for each request whether its submitter offered its thread. */
-    private static final class Recording implements Backend {
-        final MemoryBackend memory = MemoryBackend.durable(CAPACITY);
+    private static final class Recording extends ForwardingBackend {
+        final MemoryBackend memory;
         final List<Boolean> offered = new CopyOnWriteArrayList<>();
         final List<Boolean> interruptedDuringIo = new CopyOnWriteArrayList<>();
         volatile CountDownLatch entered;
         volatile CountDownLatch release;
 
-        @Override
-        public Set<Capability> capabilities() {
-            return memory.capabilities();
+        Recording() {
+            this(MemoryBackend.durable(CAPACITY));
         }
 
-        @Override
-        public long capacity() {
-            return memory.capacity();
+        private Recording(MemoryBackend memory) {
+            super(memory);
+            this.memory = memory;
         }
 
         @Override
@@ -74,15 +71,6 @@ class NbdInlineIoTest {
             memory.submit(request, callback);
         }
 
-        @Override
-        public void grow(long newCapacity) throws IOException {
-            memory.grow(newCapacity);
-        }
-
-        @Override
-        public void close() throws IOException {
-            memory.close();
-        }
     }
 
     private final Recording backend = new Recording();

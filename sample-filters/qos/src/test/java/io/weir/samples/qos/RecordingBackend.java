@@ -1,12 +1,9 @@
 package io.weir.samples.qos;
 
-import java.io.IOException;
 import java.util.List;
-import java.util.Set;
 
-import io.weir.backend.Backend;
+import io.weir.backend.ForwardingBackend;
 import io.weir.backend.memory.MemoryBackend;
-import io.weir.filter.Capability;
 import io.weir.filter.IoCallback;
 import io.weir.filter.IoRequest;
 
@@ -14,7 +11,7 @@ import io.weir.filter.IoRequest;
  * The probe below the QOS filter (nothing in the stack is below it): a backend that records every request in
  * the order the filter dispatched it, with the disk it came from, into a log shared by the disks of a test.
  */
-final class RecordingBackend implements Backend {
+final class RecordingBackend extends ForwardingBackend {
     /** One request as it reached the backend. */
     record Dispatch(String disk, IoRequest request, long nanos) {
     }
@@ -24,6 +21,7 @@ final class RecordingBackend implements Backend {
     private final List<Dispatch> log;
 
     RecordingBackend(String disk, MemoryBackend memory, List<Dispatch> log) {
+        super(memory);
         this.disk = disk;
         this.memory = memory;
         this.log = log;
@@ -34,16 +32,6 @@ final class RecordingBackend implements Backend {
     }
 
     @Override
-    public Set<Capability> capabilities() {
-        return memory.capabilities();
-    }
-
-    @Override
-    public long capacity() {
-        return memory.capacity();
-    }
-
-    @Override
     public void submit(IoRequest request, IoCallback callback) {
         synchronized (log) {
             log.add(new Dispatch(disk, request, System.nanoTime()));
@@ -51,13 +39,4 @@ final class RecordingBackend implements Backend {
         memory.submit(request, callback);
     }
 
-    @Override
-    public void grow(long newCapacity) throws IOException {
-        memory.grow(newCapacity);
-    }
-
-    @Override
-    public void close() throws IOException {
-        memory.close();
-    }
 }
