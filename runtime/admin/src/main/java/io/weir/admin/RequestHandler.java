@@ -46,7 +46,7 @@ import io.weir.vscsi.VirtualDisk;
 final class RequestHandler {
     /** Ops in the order {@code status} lists them. */
     static final List<String> OPS = List.of("status", "disk.create", "disk.list", "disk.info", "disk.grow",
-            "disk.delete", "filter.list", "filter.attach", "filter.detach", "bundle.deploy", "bundle.list",
+            "disk.delete", "filter.list", "filter.attach", "filter.configure", "filter.detach", "bundle.deploy", "bundle.list",
             "bundle.undeploy", "io", "shutdown");
 
     private static final System.Logger LOG = System.getLogger("io.weir.admin");
@@ -232,6 +232,22 @@ final class RequestHandler {
             case "filter.attach": {
                 r.onlyFields(Set.of("disk", "filter", "config"));
                 return disk(disks.attachFilter(r.string("disk"), r.string("filter"), r.scalarMap("config")));
+            }
+            case "filter.configure": {
+                r.onlyFields(Set.of("disk", "filter", "config"));
+                DiskService.Reconfigured done = disks.reconfigureFilter(r.string("disk"), r.string("filter"),
+                        r.scalarMap("config"));
+                JsonObject o = Json.ok();
+                o.add("disk", Json.disk(done.disk()));
+                done.swap().ifPresent(sw -> {
+                    JsonObject j = new JsonObject();
+                    j.addProperty("stallMillis", sw.stallMillis());
+                    j.addProperty("parked", sw.parked());
+                    j.addProperty("stateKeys", sw.stateKeys());
+                    j.addProperty("stateBytes", sw.stateBytes());
+                    o.add("swap", j);
+                });
+                return new Reply(o);
             }
             case "filter.detach": {
                 r.onlyFields(Set.of("disk", "filter"));

@@ -33,6 +33,18 @@ public interface DiskService {
     /** Attach a filter (by name) to a disk; on a live disk this stuns it briefly. */
     DiskInfo attachFilter(String id, String filterName, Map<String, Object> config) throws DiskException;
 
+    /**
+     * Give a filter on a disk new settings. On a live disk a new instance with the settings replaces the old one
+     * through a live swap (the old hands its state over; a refusal keeps the old instance and settings).
+     *
+     * @return the disk, and how the swap went when the disk is live
+     */
+    Reconfigured reconfigureFilter(String id, String filterName, Map<String, Object> config) throws DiskException;
+
+    /** The result of {@link #reconfigureFilter}: the disk, and the swap report when the disk was live. */
+    record Reconfigured(DiskInfo disk, Optional<SwapReport> swap) {
+    }
+
     /** Detach a filter from a disk; on a live disk this stuns it briefly. */
     DiskInfo detachFilter(String id, String filterName) throws DiskException;
 

@@ -18,14 +18,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "filter", mixinStandardHelpOptions = true,
         description = "Deploy and undeploy filter bundles; list filters; attach them to disks and detach them.",
         subcommands = {FilterCommand.ListFilters.class, FilterCommand.Deploy.class, FilterCommand.Undeploy.class,
-            FilterCommand.Attach.class, FilterCommand.Detach.class})
+            FilterCommand.Attach.class, FilterCommand.Configure.class, FilterCommand.Detach.class})
 final class FilterCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing filter command: list, deploy, undeploy, attach or detach");
+        throw new ParameterException(spec.commandLine(), "missing filter command: list, deploy, undeploy, attach, configure or detach");
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
@@ -126,6 +126,41 @@ final class FilterCommand implements Runnable {
             req.add("config", c);
             JsonObject d = call(req).getAsJsonObject("disk");
             out().println("attached " + filter + " to disk " + disk + "; stack: " + Render.names(d.getAsJsonArray("stack"), "name"));
+            out().flush();
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "configure", mixinStandardHelpOptions = true,
+            description = "Give a filter on a disk new settings; on a live disk a new instance with them replaces the"
+                    + " old one through a live swap (state handed over, requests parked for the stall, none failed).")
+    static final class Configure extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "DISK")
+        String disk;
+
+        @Parameters(index = "1", paramLabel = "FILTER")
+        String filter;
+
+        @Option(names = "--config", paramLabel = "KEY=VALUE", description = "The filter's new settings (all of them); repeat for more.")
+        Map<String, String> config = new LinkedHashMap<>();
+
+        @Override
+        public Integer call() throws WeirException {
+            JsonObject req = AdminClient.op("filter.configure");
+            req.addProperty("disk", disk);
+            req.addProperty("filter", filter);
+            JsonObject c = new JsonObject();
+            config.forEach(c::addProperty);
+            req.add("config", c);
+            JsonObject r = call(req);
+            String how = "";
+            if (r.has("swap")) {
+                JsonObject sw = r.getAsJsonObject("swap");
+                how = String.format(java.util.Locale.ROOT, " (live swap: stalled %.1f ms, %d requests parked, %d state keys /"
+                        + " %d bytes handed over)", sw.get("stallMillis").getAsDouble(), sw.get("parked").getAsInt(),
+                        sw.get("stateKeys").getAsInt(), sw.get("stateBytes").getAsLong());
+            }
+            out().println("reconfigured " + filter + " on disk " + disk + how);
             out().flush();
             return ExitCode.OK;
         }

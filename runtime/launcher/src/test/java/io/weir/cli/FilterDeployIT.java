@@ -103,6 +103,10 @@ class FilterDeployIT extends WeirProcessTest {
         assertOk(weir("disk", "create", "d1", "--size", "16M"));
         assertOk(weir("filter", "attach", "d1", "acme-cache"));
         assertOk(weir("io", "--disk", "d1", "--verify", "--bytes", "2M"));
+        Result configured = weir("filter", "configure", "d1", "acme-cache", "--config", "note=second");
+        assertOk(configured);
+        assertTrue(configured.out().contains("reconfigured acme-cache on disk d1 (live swap: stalled"), configured.out());
+        assertOk(weir("io", "--disk", "d1", "--verify", "--bytes", "1M"));
         Result busy = weir("filter", "undeploy", "acme-cache");
         assertEquals(ExitCode.RUNTIME_ERROR, busy.exit());
         assertTrue(busy.err().contains("in use by disk(s) d1"), busy.err());

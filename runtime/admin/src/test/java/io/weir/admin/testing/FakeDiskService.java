@@ -111,6 +111,23 @@ public final class FakeDiskService implements DiskService {
     }
 
     @Override
+    public synchronized Reconfigured reconfigureFilter(String id, String filterName, Map<String, Object> config)
+            throws DiskException {
+        DiskSpec spec = info(id).spec();
+        List<FilterAttachment> filters = new ArrayList<>();
+        boolean found = false;
+        for (FilterAttachment f : spec.filters()) {
+            found |= f.filterName().equals(filterName);
+            filters.add(f.filterName().equals(filterName) ? new FilterAttachment(filterName, config) : f);
+        }
+        if (!found) {
+            throw new DiskException(DiskException.Reason.NOT_FOUND, "filter '" + filterName + "' is not attached to '" + id + "'");
+        }
+        specs.put(id, spec.withFilters(filters));
+        return new Reconfigured(info(id), java.util.Optional.empty());
+    }
+
+    @Override
     public synchronized DiskInfo detachFilter(String id, String filterName) throws DiskException {
         DiskSpec spec = info(id).spec();
         List<FilterAttachment> filters = new ArrayList<>(spec.filters());

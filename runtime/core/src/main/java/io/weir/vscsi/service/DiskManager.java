@@ -23,6 +23,7 @@ import io.weir.filter.FilterClass;
 import io.weir.filter.FilterFactory;
 import io.weir.filter.FilterType;
 import io.weir.vscsi.DiskException;
+import io.weir.vscsi.SwapReport;
 import io.weir.vscsi.durable.AtomicFiles;
 import io.weir.vscsi.DiskException.Reason;
 import io.weir.vscsi.DiskInfo;
@@ -425,6 +426,57 @@ public final class DiskManager implements DiskService {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DiskException(Reason.BUSY, "interrupted while attaching filter '" + filterName + "'");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Reconfigured reconfigureFilter(String id, String filterName, Map<String, Object> config) throws DiskException {
+        lock.lock();
+        try {
+            requireActive();
+            Managed m = managed(id);
+            if (!uses(m.spec, filterName)) {
+                throw new DiskException(Reason.NOT_FOUND, "disk '" + id + "' has no filter '" + filterName + "'");
+            }
+            FactoryEntry entry = requireFactory(filterName);
+            checkSettings(entry, config);
+            List<FilterAttachment> next = new ArrayList<>();
+            Map<String, Object> old = Map.of();
+            for (FilterAttachment f : m.spec.filters()) {
+                if (f.filterName().equals(filterName)) {
+                    old = f.config();
+                    next.add(new FilterAttachment(filterName, config));
+                } else {
+                    next.add(f);
+                }
+            }
+            Optional<SwapReport> swap = Optional.empty();
+            if (m.open != null) {
+                swap = Optional.of(m.open.swapLive(layerSpec(entry, config), eventTimeout));
+            }
+            // the catalog follows the live disk; if it cannot be written, the old settings come back live too
+            Map<String, Object> previous = old;
+            record(m, m.spec.withFilters(next), () -> {
+                if (m.open != null) {
+                    try {
+                        m.open.swapLive(layerSpec(entry, previous), eventTimeout);
+                    } catch (DiskException e) {
+                        LOG.log(System.Logger.Level.ERROR, "disk '" + id + "': could not restore the settings of"
+                                + " filter '" + filterName + "' after the catalog failed: " + e.getMessage());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            if (m.open == null) {
+                open(m);
+            }
+            return new Reconfigured(infoOf(m), swap);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DiskException(Reason.BUSY, "interrupted while reconfiguring filter '" + filterName + "'");
         } finally {
             lock.unlock();
         }
