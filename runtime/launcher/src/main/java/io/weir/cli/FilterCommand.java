@@ -104,27 +104,35 @@ final class FilterCommand implements Runnable {
         }
     }
 
-    @Command(name = "attach", mixinStandardHelpOptions = true,
-            description = "Attach a filter to a disk; a live disk is stunned briefly.")
-    static final class Attach extends ClientCommand {
+    /** A command about one filter on one disk, with its settings: attach and configure. */
+    abstract static class FilterSettingsCommand extends ClientCommand {
         @Parameters(index = "0", paramLabel = "DISK")
         String disk;
 
         @Parameters(index = "1", paramLabel = "FILTER")
         String filter;
 
-        @Option(names = "--config", paramLabel = "KEY=VALUE", description = "Filter configuration; repeat for more.")
+        @Option(names = "--config", paramLabel = "KEY=VALUE", description = "Filter settings; repeat for more.")
         Map<String, String> config = new LinkedHashMap<>();
 
-        @Override
-        public Integer call() throws WeirException {
-            JsonObject req = AdminClient.op("filter.attach");
+        /** Send {@code op} with the disk, the filter and the settings; returns the response. */
+        JsonObject send(String op) throws WeirException {
+            JsonObject req = AdminClient.op(op);
             req.addProperty("disk", disk);
             req.addProperty("filter", filter);
             JsonObject c = new JsonObject();
             config.forEach(c::addProperty);
             req.add("config", c);
-            JsonObject d = call(req).getAsJsonObject("disk");
+            return call(req);
+        }
+    }
+
+    @Command(name = "attach", mixinStandardHelpOptions = true,
+            description = "Attach a filter to a disk; a live disk is stunned briefly.")
+    static final class Attach extends FilterSettingsCommand {
+        @Override
+        public Integer call() throws WeirException {
+            JsonObject d = send("filter.attach").getAsJsonObject("disk");
             out().println("attached " + filter + " to disk " + disk + "; stack: " + Render.names(d.getAsJsonArray("stack"), "name"));
             out().flush();
             return ExitCode.OK;
@@ -134,25 +142,10 @@ final class FilterCommand implements Runnable {
     @Command(name = "configure", mixinStandardHelpOptions = true,
             description = "Give a filter on a disk new settings; on a live disk a new instance with them replaces the"
                     + " old one through a live swap (state handed over, requests parked for the stall, none failed).")
-    static final class Configure extends ClientCommand {
-        @Parameters(index = "0", paramLabel = "DISK")
-        String disk;
-
-        @Parameters(index = "1", paramLabel = "FILTER")
-        String filter;
-
-        @Option(names = "--config", paramLabel = "KEY=VALUE", description = "The filter's new settings (all of them); repeat for more.")
-        Map<String, String> config = new LinkedHashMap<>();
-
+    static final class Configure extends FilterSettingsCommand {
         @Override
         public Integer call() throws WeirException {
-            JsonObject req = AdminClient.op("filter.configure");
-            req.addProperty("disk", disk);
-            req.addProperty("filter", filter);
-            JsonObject c = new JsonObject();
-            config.forEach(c::addProperty);
-            req.add("config", c);
-            JsonObject r = call(req);
+            JsonObject r = send("filter.configure");
             String how = "";
             if (r.has("swap")) {
                 JsonObject sw = r.getAsJsonObject("swap");
