@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -197,32 +196,7 @@ class StunTest {
         int blockSize = 4096;
         try (StandaloneDisk disk = Disks.builder("d").backend(MemoryBackend.durable(CAPACITY)).maxQueueDepth(16)
                 .filter("deferring", FilterClass.REPLICATION, Deferring::new, Map.of()).open()) {
-            ConcurrentHashMap<Long, AtomicInteger> completions = new ConcurrentHashMap<>();
-            AtomicInteger failures = new AtomicInteger();
-            List<Thread> threads = new ArrayList<>();
-            for (int w = 0; w < writers; w++) {
-                int writer = w;
-                Thread t = new Thread(() -> {
-                    for (int i = 0; i < perWriter; i++) {
-                        long tag = (long) writer * perWriter + i;
-                        long block = tag % (CAPACITY / blockSize);
-                        completions.put(tag, new AtomicInteger());
-                        try {
-                            disk.submit(IoRequest.write(tag, block * blockSize, pattern(blockSize, (int) tag), false), s -> {
-                                completions.get(tag).incrementAndGet();
-                                if (!s.isOk()) {
-                                    failures.incrementAndGet();
-                                }
-                            });
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return;
-                        }
-                    }
-                });
-                threads.add(t);
-                t.start();
-            }
+            ConcurrentWriters guests = ConcurrentWriters.start(disk, writers, perWriter, blockSize, tag -> tag % (CAPACITY / blockSize));
             for (int cycle = 0; cycle < 50; cycle++) {
                 disk.stun(Duration.ofSeconds(10));
                 int before = handled.get();
@@ -230,15 +204,13 @@ class StunTest {
                 handledWhileStunned.addAndGet(handled.get() - before);
                 disk.unstun();
             }
-            for (Thread t : threads) {
-                t.join();
-            }
+            guests.join();
             disk.stun(Duration.ofSeconds(10));
             disk.unstun();
             assertEquals(0, handledWhileStunned.get(), "filters saw requests while stunned (seed " + seed + ")");
-            assertEquals(writers * perWriter, completions.size());
-            completions.forEach((tag, n) -> assertEquals(1, n.get(), "request " + tag + " completions, seed " + seed));
-            assertEquals(0, failures.get(), "seed " + seed);
+            assertEquals(writers * perWriter, guests.completions.size());
+            guests.completions.forEach((tag, n) -> assertEquals(1, n.get(), "request " + tag + " completions, seed " + seed));
+            assertEquals(0, guests.failures.get(), "seed " + seed);
             // Every write went to its own block: all of them must read back.
             for (long tag = 0; tag < (long) writers * perWriter; tag++) {
                 long block = tag % (CAPACITY / blockSize);

@@ -15,7 +15,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -94,43 +93,17 @@ class SwapTest {
         int blockSize = 512; // every request writes a block of its own: all of them must read back
         try (StandaloneDisk disk = Disks.builder("d").backend(MemoryBackend.durable(CAPACITY)).maxQueueDepth(32)
                 .filter("counting", FilterClass.CACHE, factory, Map.of()).open()) {
-            ConcurrentHashMap<Long, AtomicInteger> completions = new ConcurrentHashMap<>();
-            AtomicInteger failures = new AtomicInteger();
-            List<Thread> threads = new ArrayList<>();
-            for (int w = 0; w < writers; w++) {
-                int writer = w;
-                Thread t = new Thread(() -> {
-                    for (int i = 0; i < perWriter; i++) {
-                        long tag = (long) writer * perWriter + i;
-                        completions.put(tag, new AtomicInteger());
-                        try {
-                            disk.submit(IoRequest.write(tag, tag * blockSize, pattern(blockSize, (int) tag), false), s -> {
-                                completions.get(tag).incrementAndGet();
-                                if (!s.isOk()) {
-                                    failures.incrementAndGet();
-                                }
-                            });
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return;
-                        }
-                    }
-                });
-                threads.add(t);
-                t.start();
-            }
+            ConcurrentWriters guests = ConcurrentWriters.start(disk, writers, perWriter, blockSize, tag -> tag);
             List<SwapReport> reports = new ArrayList<>();
             for (int swap = 0; swap < 50; swap++) {
                 reports.add(disk.swap("counting", factory, Map.of(), Duration.ofSeconds(10)));
             }
-            for (Thread t : threads) {
-                t.join();
-            }
+            guests.join();
             disk.stun(Duration.ofSeconds(10)); // drain what is still deferred
             disk.unstun();
-            assertEquals(0, failures.get());
-            assertEquals(writers * perWriter, completions.size());
-            completions.forEach((tag, n) -> assertEquals(1, n.get(), "completions of request " + tag));
+            assertEquals(0, guests.failures.get());
+            assertEquals(writers * perWriter, guests.completions.size());
+            guests.completions.forEach((tag, n) -> assertEquals(1, n.get(), "completions of request " + tag));
             Counting last = instances.get(instances.size() - 1);
             assertEquals((long) writers * perWriter, last.count.get(),
                     "the count travelled through 50 handoffs: every request counted exactly once");
