@@ -22,6 +22,16 @@ public interface FilterContext {
     /** The disk's logical block size: 512 or 4096. Every request the filter sees is aligned to it. */
     int blockSize();
 
+    /**
+     * Whether the disk is blank: its storage was created empty and nothing has written to it since (neither the
+     * guest nor any filter). It turns false, durably, before the first write reaches any filter and never turns
+     * true again. Filters that change how data is stored (ENCRYPTION, COMPRESSION) may only join a blank disk,
+     * unless they find their own metadata in their {@link #sidecar()} (a restart, re-attach or swap).
+     *
+     * @since 1.1
+     */
+    boolean blank();
+
     /** The largest data length of one request, in bytes. */
     int maxRequestLength();
 

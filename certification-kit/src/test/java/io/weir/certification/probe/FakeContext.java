@@ -24,6 +24,11 @@ record FakeContext(String diskId, FilterClass filterClass, Map<String, Object> p
     }
 
     @Override
+    public boolean blank() {
+        return true;
+    }
+
+    @Override
     public int maxRequestLength() {
         return 1 << 16;
     }

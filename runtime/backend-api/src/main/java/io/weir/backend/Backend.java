@@ -26,6 +26,16 @@ public interface Backend extends AutoCloseable {
     /** Current capacity in bytes. */
     long capacity();
 
+    /**
+     * True only when this backend knows its storage holds nothing but zeros because it created the storage empty
+     * when it was opened and nothing has been written to it since. False when in doubt (storage that existed
+     * before, or one another program may have written). The runtime uses it to tell a new disk from one that
+     * holds data.
+     */
+    default boolean blank() {
+        return false;
+    }
+
     /** Execute one request and call {@code callback} exactly once. Never throws for I/O failures. */
     void submit(IoRequest request, IoCallback callback);
 

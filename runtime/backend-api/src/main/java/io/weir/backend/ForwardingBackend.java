@@ -35,6 +35,11 @@ public abstract class ForwardingBackend implements Backend {
     }
 
     @Override
+    public boolean blank() {
+        return delegate.blank();
+    }
+
+    @Override
     public void submit(IoRequest request, IoCallback callback) {
         delegate.submit(request, callback);
     }

@@ -4,7 +4,7 @@
  * the filter API, so the filter stack never knows which backend is below it.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.weir.backend;
 
 import org.osgi.annotation.bundle.Export;

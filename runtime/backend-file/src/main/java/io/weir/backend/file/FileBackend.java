@@ -91,10 +91,13 @@ final class FileBackend implements Backend {
     private final Object closeLock = new Object();
     private final Object growLock = new Object();
     private volatile long capacity;
+    private final boolean created;
     private volatile boolean closed;
     private boolean released;
 
-    private FileBackend(String diskId, Path file, FileChannel channel, FileLock lock, long capacity, int threads) {
+    private FileBackend(String diskId, Path file, FileChannel channel, FileLock lock, long capacity, int threads,
+                        boolean created) {
+        this.created = created;
         this.diskId = diskId;
         this.file = file;
         this.channel = channel;
@@ -131,11 +134,12 @@ final class FileBackend implements Backend {
         }
         boolean registered = false;
         try {
+            boolean created = false;
             if (!Files.exists(file)) {
                 if (option(spec) == null) {
                     Files.createDirectories(file.getParent());
                 }
-                create(id, file, spec.capacity());
+                created = create(id, file, spec.capacity());
             }
             if (!Files.isRegularFile(file)) {
                 throw new IOException("file disk '" + id + "': " + file + " is not a regular file");
@@ -154,7 +158,7 @@ final class FileBackend implements Backend {
                 }
                 // A larger file is what a grow interrupted between the file and the catalog leaves behind: the
                 // disk keeps its catalog capacity and the tail stays unreachable until the disk grows again.
-                FileBackend backend = new FileBackend(id, file, channel, lock, size, threads);
+                FileBackend backend = new FileBackend(id, file, channel, lock, size, threads, created);
                 OPEN.put(file, backend);
                 registered = true;
                 return backend;
@@ -196,9 +200,9 @@ final class FileBackend implements Backend {
 
     /**
      * Create the file at its full, sparse size under a temporary name, make it durable, then link it into
-     * place, so the file only ever appears complete.
+     * place, so the file only ever appears complete. Returns false when another open created it meanwhile.
      */
-    private static void create(String id, Path file, long capacity) throws IOException {
+    private static boolean create(String id, Path file, long capacity) throws IOException {
         Path dir = file.getParent();
         Path tmp = null;
         try {
@@ -221,8 +225,10 @@ final class FileBackend implements Backend {
             }
             tmp = null;
             syncDirectory(dir);
+            return true;
         } catch (FileAlreadyExistsException e) {
             // Another open created it meanwhile: use that one; the caller checks its size.
+            return false;
         } catch (IOException e) {
             throw new IOException("file disk '" + id + "': cannot create " + file + ": " + e, e);
         } finally {
@@ -258,6 +264,15 @@ final class FileBackend implements Backend {
     @Override
     public long capacity() {
         return capacity;
+    }
+
+    /**
+     * True when this open created the file (sparse, all zeros). The core records from then on whether the disk has
+     * been written, so a later open of the same file answers false.
+     */
+    @Override
+    public boolean blank() {
+        return created;
     }
 
     /** The file holding this disk. */

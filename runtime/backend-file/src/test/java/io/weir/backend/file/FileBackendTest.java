@@ -75,6 +75,16 @@ class FileBackendTest extends BackendContractTest {
     }
 
     @Test
+    void onlyTheOpenThatCreatedTheFileCallsItBlank() throws Exception {
+        try (Backend backend = provider.open(spec(MIB))) {
+            assertTrue(backend.blank(), "a file this open created holds only zeros");
+        }
+        try (Backend backend = provider.open(spec(MIB))) {
+            assertFalse(backend.blank(), "a file that existed may hold anything");
+        }
+    }
+
+    @Test
     void pathOptionPlacesTheFileThere() throws Exception {
         Path absolute = dir.resolve("elsewhere.raw");
         try (Backend backend = provider.open(spec(MIB, Map.of("path", absolute.toString())))) {

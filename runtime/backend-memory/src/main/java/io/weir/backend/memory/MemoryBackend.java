@@ -184,6 +184,12 @@ public final class MemoryBackend implements Backend {
         return store.capacity();
     }
 
+    /** True until the first write, unmap or write-zeroes reaches the store (through any handle). */
+    @Override
+    public boolean blank() {
+        return !store.written();
+    }
+
     /** The name used in error messages. */
     public String name() {
         return name;

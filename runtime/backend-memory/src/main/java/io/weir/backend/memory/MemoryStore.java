@@ -35,6 +35,7 @@ final class MemoryStore {
     private volatile long capacity;
     private volatile PageTable current;
     private volatile long epoch;
+    private volatile boolean written;
 
     private final Object logLock = new Object();
     private final PageTable durable;
@@ -95,7 +96,15 @@ final class MemoryStore {
      * Execute a request that lies inside the disk. Returns false, without touching anything, when
      * {@code expectedEpoch} is not negative and a power loss happened since it was read.
      */
+    /** Whether any write, unmap or write-zeroes ever reached this store. */
+    boolean written() {
+        return written;
+    }
+
     boolean execute(IoRequest request, long expectedEpoch) {
+        if (!written && request.op().modifies()) {
+            written = true;
+        }
         switch (request.op()) {
             case FLUSH:
                 if (volatileCache) {

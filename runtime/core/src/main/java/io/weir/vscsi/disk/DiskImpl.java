@@ -3,6 +3,7 @@ package io.weir.vscsi.disk;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -38,6 +39,7 @@ import io.weir.vscsi.DiskStats;
 import io.weir.vscsi.FencePolicy;
 import io.weir.vscsi.LayerInfo;
 import io.weir.vscsi.SwapReport;
+import io.weir.vscsi.durable.AtomicFiles;
 import io.weir.vscsi.stack.EventDelivery;
 import io.weir.vscsi.stack.Layer;
 import io.weir.vscsi.stack.LayerServices;
@@ -56,6 +58,8 @@ import io.weir.vscsi.store.SidecarStore;
  */
 public final class DiskImpl implements StandaloneDisk, StackHost {
     private static final System.Logger LOG = System.getLogger("io.weir.vscsi");
+    /** The file in the sidecar directory whose presence says the disk is still blank. */
+    static final String BLANK_MARKER = ".blank";
 
     private final String id;
     private final int blockSize;
@@ -86,6 +90,11 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
     private volatile int waiters;
     private volatile boolean parking;
     private volatile boolean closed;
+    /** True while nothing has written to the disk since its storage was created empty (see {@link #blank()}). */
+    private volatile boolean blank;
+    private final Object blankLock = new Object();
+    /** Present while the disk is blank, so a restart knows too; null for a disk without sidecars. */
+    private final Path blankMarker;
     private volatile List<Layer> stunnedLayers = List.of();
 
     private final LongAdder completed = new LongAdder();
@@ -105,6 +114,7 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         this.backend = backend;
         this.eventTimeout = eventTimeout;
         this.sidecars = new SidecarStore(sidecarDirectory);
+        this.blankMarker = sidecarDirectory == null ? null : sidecarDirectory.resolve(BLANK_MARKER);
         this.services = new LayerServices(this, pools.filterPool(), pools.scheduler(), sidecars, ticker);
         this.events = new EventDelivery(pools.control());
         long period = Math.max(10, Math.min(1000, eventTimeout.toMillis() / 4));
@@ -156,6 +166,7 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         }
         DiskImpl disk = new DiskImpl(spec, maxQueueDepth, maxDataLength, backend, pools, sidecarDirectory,
                 eventTimeout);
+        disk.blank = disk.recallBlank(backend.blank());
         List<Layer> built = new ArrayList<>();
         Stack s;
         try {
@@ -186,6 +197,54 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
             throw new DiskException(Reason.REFUSED, "disk '" + spec.id() + "': " + e.getMessage(), e);
         }
         return disk;
+    }
+
+    /**
+     * Whether the disk is blank now: the backend just created its storage empty, or the marker a blank disk keeps
+     * says no write has reached it since. A marker that cannot be written only costs blankness (never safety).
+     */
+    private boolean recallBlank(boolean createdEmpty) {
+        if (blankMarker == null) {
+            return createdEmpty;
+        }
+        if (!createdEmpty) {
+            return Files.exists(blankMarker);
+        }
+        try {
+            AtomicFiles.write(blankMarker, new byte[0]);
+            return true;
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "disk '" + id + "': cannot record that the disk is blank ("
+                    + e.getMessage() + "); it counts as written");
+            return false;
+        }
+    }
+
+    @Override
+    public boolean blank() {
+        return blank;
+    }
+
+    @Override
+    public IoStatus beforeModify() {
+        if (!blank) {
+            return null;
+        }
+        synchronized (blankLock) {
+            if (!blank) {
+                return null;
+            }
+            try {
+                if (blankMarker != null) {
+                    AtomicFiles.delete(blankMarker);
+                }
+            } catch (IOException e) {
+                return IoStatus.failed(IoError.IO, "disk '" + id + "': cannot record the disk's first write in "
+                        + blankMarker + ": " + e.getMessage());
+            }
+            blank = false;
+            return null;
+        }
     }
 
     private Layer createLayer(LayerSpec l) throws DiskException {
@@ -255,6 +314,14 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
             rejected.increment();
             callback.done(IoStatus.failed(bad.error(), "disk '" + id + "': " + bad.message()));
             return;
+        }
+        if (blank && request.op().modifies()) {
+            IoStatus unrecorded = beforeModify();
+            if (unrecorded != null) {
+                failed.increment();
+                callback.done(unrecorded);
+                return;
+            }
         }
         if (!parking && tryAcquire()) {
             if (!parking) {

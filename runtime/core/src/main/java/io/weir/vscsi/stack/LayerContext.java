@@ -51,6 +51,11 @@ final class LayerContext implements FilterContext {
     }
 
     @Override
+    public boolean blank() {
+        return services.host().blank();
+    }
+
+    @Override
     public int maxRequestLength() {
         return services.host().maxRequestLength();
     }
@@ -116,6 +121,13 @@ final class LayerContext implements FilterContext {
             layer.fault(message, null);
             callback.done(IoStatus.failed(bad.error(), message));
             return;
+        }
+        if (request.op().modifies()) {
+            IoStatus unrecorded = host.beforeModify();
+            if (unrecorded != null) {
+                callback.done(unrecorded);
+                return;
+            }
         }
         host.filterRequestStarted();
         OwnRequest own = new OwnRequest(layer, callback, host);
