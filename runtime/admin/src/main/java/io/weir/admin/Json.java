@@ -13,7 +13,9 @@ import io.weir.vscsi.DiskSpec;
 import io.weir.vscsi.DiskStats;
 import io.weir.vscsi.FilterAttachment;
 import io.weir.vscsi.FilterInfo;
+import io.weir.vscsi.FilterMove;
 import io.weir.vscsi.LayerInfo;
+import io.weir.vscsi.SwapReport;
 
 /** How the service API's records appear in responses. Field names are part of the admin protocol. */
 final class Json {
@@ -79,6 +81,31 @@ final class Json {
         o.addProperty("order", info.filterClass() == null ? 0 : info.filterClass().order());
         o.addProperty("bundle", info.bundle());
         o.add("disks", array(info.disks()));
+        return o;
+    }
+
+    /** How one live swap went. */
+    static JsonObject swap(SwapReport sw) {
+        JsonObject j = new JsonObject();
+        j.addProperty("stallMillis", sw.stallMillis());
+        j.addProperty("parked", sw.parked());
+        j.addProperty("stateKeys", sw.stateKeys());
+        j.addProperty("stateBytes", sw.stateBytes());
+        return j;
+    }
+
+    /** One disk's move during an upgrade. */
+    static JsonObject move(FilterMove m) {
+        JsonObject o = new JsonObject();
+        o.addProperty("disk", m.diskId());
+        o.addProperty("filter", m.filterName());
+        o.addProperty("from", m.from());
+        o.addProperty("to", m.to());
+        o.addProperty("moved", m.moved());
+        m.swap().ifPresent(sw -> o.add("swap", swap(sw)));
+        if (!m.moved()) {
+            o.addProperty("failure", oneLine(m.failure()));
+        }
         return o;
     }
 

@@ -30,6 +30,7 @@ import io.weir.admin.load.LoadGenerator;
 import io.weir.admin.load.LoadResult;
 import io.weir.admin.load.LoadSpec;
 import io.weir.admin.load.Progress;
+import io.weir.deploy.BundleUpgrade;
 import io.weir.deploy.DeployException;
 import io.weir.deploy.FilterBundles;
 import io.weir.vscsi.DiskException;
@@ -46,8 +47,8 @@ import io.weir.vscsi.VirtualDisk;
 final class RequestHandler {
     /** Ops in the order {@code status} lists them. */
     static final List<String> OPS = List.of("status", "disk.create", "disk.list", "disk.info", "disk.grow",
-            "disk.delete", "filter.list", "filter.attach", "filter.configure", "filter.detach", "bundle.deploy", "bundle.list",
-            "bundle.undeploy", "io", "shutdown");
+            "disk.delete", "filter.list", "filter.attach", "filter.configure", "filter.detach", "bundle.deploy", "bundle.upgrade",
+            "bundle.list", "bundle.undeploy", "io", "shutdown");
 
     private static final System.Logger LOG = System.getLogger("io.weir.admin");
     private static final int MAX_NESTING = 32;
@@ -239,14 +240,7 @@ final class RequestHandler {
                         r.scalarMap("config"));
                 JsonObject o = Json.ok();
                 o.add("disk", Json.disk(done.disk()));
-                done.swap().ifPresent(sw -> {
-                    JsonObject j = new JsonObject();
-                    j.addProperty("stallMillis", sw.stallMillis());
-                    j.addProperty("parked", sw.parked());
-                    j.addProperty("stateKeys", sw.stateKeys());
-                    j.addProperty("stateBytes", sw.stateBytes());
-                    o.add("swap", j);
-                });
+                done.swap().ifPresent(sw -> o.add("swap", Json.swap(sw)));
                 return new Reply(o);
             }
             case "filter.detach": {
@@ -255,14 +249,13 @@ final class RequestHandler {
             }
             case "bundle.deploy": {
                 r.onlyFields(Set.of("path"));
-                String path = r.string("path");
-                if (!path.startsWith("/")) {
-                    throw r.invalid("field 'path' of bundle.deploy must be an absolute path, got '" + Json.oneLine(path) + "'");
-                }
+                String path = absolutePath(r, "bundle.deploy");
                 JsonObject o = Json.ok();
                 o.add("bundle", Json.bundle(deployer().deploy(Path.of(path))));
                 return new Reply(o);
             }
+            case "bundle.upgrade":
+                return upgrade(r, sink);
             case "bundle.list": {
                 r.onlyFields(Set.of());
                 JsonArray list = new JsonArray();
@@ -287,6 +280,40 @@ final class RequestHandler {
                 throw new AdminException(ErrorCode.UNKNOWN_OP, "unknown op '" + Json.oneLine(r.op()) + "' (known: "
                         + String.join(", ", OPS) + ")");
         }
+    }
+
+    /** {@code bundle.upgrade}: streams one progress line per disk moved, then the whole result. */
+    private Reply upgrade(Request r, Sink sink) throws AdminException, DeployException {
+        r.onlyFields(Set.of("path"));
+        String path = absolutePath(r, "bundle.upgrade");
+        BundleUpgrade up = deployer().upgrade(Path.of(path), move -> {
+            JsonObject line = new JsonObject();
+            line.add("progress", Json.move(move));
+            try {
+                sink.send(line);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "client left during an upgrade; it carries on: " + e.getMessage());
+            }
+        });
+        JsonObject o = Json.ok();
+        o.add("bundle", Json.bundle(up.bundle()));
+        o.addProperty("previousVersion", up.previousVersion());
+        JsonArray moves = new JsonArray();
+        up.moves().forEach(m -> moves.add(Json.move(m)));
+        o.add("moves", moves);
+        JsonArray still = new JsonArray();
+        up.stillServing().forEach(still::add);
+        o.add("stillServing", still);
+        o.addProperty("previousRemoved", up.previousRemoved());
+        return new Reply(o);
+    }
+
+    private static String absolutePath(Request r, String op) throws AdminException {
+        String path = r.string("path");
+        if (!path.startsWith("/")) {
+            throw r.invalid("field 'path' of " + op + " must be an absolute path, got '" + Json.oneLine(path) + "'");
+        }
+        return path;
     }
 
     private FilterBundles deployer() throws AdminException {

@@ -48,6 +48,22 @@ public interface DiskService {
     /** Detach a filter from a disk; on a live disk this stuns it briefly. */
     DiskInfo detachFilter(String id, String filterName) throws DiskException;
 
-    /** Filter factories currently registered, sorted by class order then name. */
+    /**
+     * Move every disk that uses {@code filterName} onto the newest installed version of it (highest bundle
+     * version, then the latest installed), one disk at a time. On a live disk the new version's instance replaces
+     * the old one through a live swap; when the new instance refuses, the handoff fails or a deadline passes, that
+     * disk keeps its old instance and the move reports why; other disks carry on. {@code progress} hears of each
+     * disk as it is done.
+     *
+     * @return one move per disk that used an older version, in disk order
+     * @throws DiskException NOT_FOUND when no filter of that name is installed
+     */
+    List<FilterMove> upgradeFilter(String filterName, java.util.function.Consumer<FilterMove> progress)
+            throws DiskException;
+
+    /**
+     * Filter factories currently registered, sorted by class order, name, then newest version first. While an
+     * upgrade is under way two versions of one filter may be listed, each with the disks its instances serve.
+     */
     List<FilterInfo> filters();
 }

@@ -2,8 +2,11 @@ package io.weir.deploy;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.osgi.annotation.versioning.ProviderType;
+
+import io.weir.vscsi.FilterMove;
 
 /**
  * The deployed filter bundles of a runtime and the pipeline that admits them. Every change is recorded
@@ -20,6 +23,20 @@ public interface FilterBundles {
      *         it; the bundle is not installed and the refusal is kept in {@link #list()} too
      */
     DeployedBundle deploy(Path bundleJar) throws DeployException;
+
+    /**
+     * Upgrade a deployed bundle on live disks. The new file must carry the same symbolic name and a higher
+     * version. It passes the whole pipeline (signature, trust, entitlement, partner code, certification) and is
+     * installed beside the running version; then every disk using one of the old version's filters is moved to the
+     * new one by a live swap, one disk at a time ({@code progress} hears of each); a disk whose swap fails keeps
+     * its old instance and the failure is reported. The old version is uninstalled once no disk uses it. Running
+     * it again with the same file retries the disks that did not move.
+     *
+     * @throws DeployException REFUSED when the pipeline refuses the new version (nothing changes); NOT_FOUND when
+     *         no bundle of that name is deployed; INVALID when the version is not higher, or the new version does
+     *         not provide a filter the old one provides
+     */
+    BundleUpgrade upgrade(Path bundleJar, Consumer<FilterMove> progress) throws DeployException;
 
     /** Deployed and refused bundles, sorted by symbolic name, with their last verdict. */
     List<DeployedBundle> list();

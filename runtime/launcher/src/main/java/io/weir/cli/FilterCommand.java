@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
 /** {@code weir filter ...}: filters and their attachment to disks. */
 @Command(name = "filter", mixinStandardHelpOptions = true,
         description = "Deploy and undeploy filter bundles; list filters; attach them to disks and detach them.",
-        subcommands = {FilterCommand.ListFilters.class, FilterCommand.Deploy.class, FilterCommand.Undeploy.class,
+        subcommands = {FilterCommand.ListFilters.class, FilterCommand.Deploy.class, FilterCommand.Upgrade.class,
+            FilterCommand.Undeploy.class,
             FilterCommand.Attach.class, FilterCommand.Configure.class, FilterCommand.Detach.class})
 final class FilterCommand implements Runnable {
     @Spec
@@ -25,7 +26,7 @@ final class FilterCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing filter command: list, deploy, undeploy, attach, configure or detach");
+        throw new ParameterException(spec.commandLine(), "missing filter command: list, deploy, upgrade, undeploy, attach, configure or detach");
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
@@ -85,6 +86,69 @@ final class FilterCommand implements Runnable {
             out().flush();
             return ExitCode.OK;
         }
+    }
+
+    @Command(name = "upgrade", mixinStandardHelpOptions = true,
+            description = {"Upgrade a deployed filter bundle on live disks: the new version (same bundle name, higher"
+                    + " version) passes the whole deploy pipeline and is installed beside the old one; then every disk"
+                    + " using the old version's filters is moved to the new one by a live swap (the old instance hands"
+                    + " its state over; requests are parked for the stall, none fails). A disk whose swap fails keeps the"
+                    + " old instance. The old version is removed once no disk uses it; run the command again to retry.",
+                "Exit code 0 when every disk moved, 1 otherwise."})
+    static final class Upgrade extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "BUNDLE.jar")
+        java.nio.file.Path bundle;
+
+        @Override
+        public Integer call() throws WeirException {
+            JsonObject req = AdminClient.op("bundle.upgrade");
+            req.addProperty("path", bundle.toAbsolutePath().toString());
+            JsonObject r;
+            try {
+                r = call(req, move -> {
+                    out().println(describeMove(move));
+                    out().flush();
+                });
+            } catch (AdminClient.RemoteException e) {
+                throw Render.withReasons(e);
+            }
+            JsonObject b = r.getAsJsonObject("bundle");
+            String name = b.get("name").getAsString();
+            String from = r.get("previousVersion").getAsString();
+            String to = b.get("version").getAsString();
+            JsonArray moves = r.getAsJsonArray("moves");
+            JsonArray still = r.getAsJsonArray("stillServing");
+            if (from.equals(to) && moves.isEmpty() && still.isEmpty()) {
+                out().println(name + " " + to + " is deployed already and every disk uses it; nothing to do");
+            } else if (still.isEmpty()) {
+                out().println("upgraded " + name + " " + from + " -> " + to + ": " + moves.size() + " disk(s) moved"
+                        + (r.get("previousRemoved").getAsBoolean() ? "; " + from + " removed" : ""));
+            } else {
+                out().println("upgrade of " + name + " " + from + " -> " + to + " unfinished: " + from
+                        + " still serves " + Render.names(still, null) + "; it stays installed. Fix the cause and run"
+                        + " the same upgrade again.");
+            }
+            out().flush();
+            return still.isEmpty() ? ExitCode.OK : ExitCode.RUNTIME_ERROR;
+        }
+
+        static String describeMove(JsonObject m) {
+            String head = "disk " + m.get("disk").getAsString() + ": " + m.get("filter").getAsString() + " ";
+            if (!m.get("moved").getAsBoolean()) {
+                return head + "stays on " + m.get("from").getAsString() + ": " + m.get("failure").getAsString();
+            }
+            if (!m.has("swap")) {
+                return head + "will open with " + m.get("to").getAsString() + " (the disk is not live)";
+            }
+            return head + m.get("from").getAsString() + " -> " + m.get("to").getAsString() + swapSummary(m.getAsJsonObject("swap"));
+        }
+    }
+
+    /** One live swap's report, as the CLI prints it. */
+    static String swapSummary(JsonObject sw) {
+        return String.format(java.util.Locale.ROOT, " (live swap: stalled %.1f ms, %d requests parked, %d state keys /"
+                + " %d bytes handed over)", sw.get("stallMillis").getAsDouble(), sw.get("parked").getAsInt(),
+                sw.get("stateKeys").getAsInt(), sw.get("stateBytes").getAsLong());
     }
 
     @Command(name = "undeploy", mixinStandardHelpOptions = true,
@@ -148,10 +212,7 @@ final class FilterCommand implements Runnable {
             JsonObject r = send("filter.configure");
             String how = "";
             if (r.has("swap")) {
-                JsonObject sw = r.getAsJsonObject("swap");
-                how = String.format(java.util.Locale.ROOT, " (live swap: stalled %.1f ms, %d requests parked, %d state keys /"
-                        + " %d bytes handed over)", sw.get("stallMillis").getAsDouble(), sw.get("parked").getAsInt(),
-                        sw.get("stateKeys").getAsInt(), sw.get("stateBytes").getAsLong());
+                how = swapSummary(r.getAsJsonObject("swap"));
             }
             out().println("reconfigured " + filter + " on disk " + disk + how);
             out().flush();

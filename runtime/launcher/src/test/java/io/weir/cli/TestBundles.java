@@ -36,6 +36,7 @@ final class TestBundles {
         String createBody = "";
         /** The filter {@code create} returns: a lambda of {@code Filter}; a pass-through unless told otherwise. */
         String filter = "(request, chain) -> chain.pass()";
+        String version = "1.0.0";
 
         Spec(String symbolicName) {
             this.symbolicName = symbolicName;
@@ -64,6 +65,11 @@ final class TestBundles {
 
         Spec filter(String lambda) {
             this.filter = lambda;
+            return this;
+        }
+
+        Spec version(String bundleVersion) {
+            this.version = bundleVersion;
             return this;
         }
     }
@@ -111,11 +117,11 @@ final class TestBundles {
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         a.putValue("Bundle-ManifestVersion", "2");
         a.putValue("Bundle-SymbolicName", spec.symbolicName);
-        a.putValue("Bundle-Version", "1.0.0");
+        a.putValue("Bundle-Version", spec.version);
         a.putValue("Import-Package", spec.importPackage);
         a.putValue("Service-Component", xml);
         a.putValue("Weir-Filter-Classes", spec.declaredClasses);
-        Path jar = dir.resolve(spec.symbolicName + ".jar");
+        Path jar = dir.resolve(spec.symbolicName + "-" + spec.version + ".jar");
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, m)) {
             for (Map.Entry<String, byte[]> e : entries.entrySet()) {
                 j.putNextEntry(new JarEntry(e.getKey()));

@@ -111,6 +111,12 @@ public final class FakeDiskService implements DiskService {
     }
 
     @Override
+    public synchronized List<io.weir.vscsi.FilterMove> upgradeFilter(String filterName,
+            java.util.function.Consumer<io.weir.vscsi.FilterMove> progress) throws DiskException {
+        throw new DiskException(DiskException.Reason.NOT_FOUND, "this test service has no filter versions");
+    }
+
+    @Override
     public synchronized Reconfigured reconfigureFilter(String id, String filterName, Map<String, Object> config)
             throws DiskException {
         DiskSpec spec = info(id).spec();

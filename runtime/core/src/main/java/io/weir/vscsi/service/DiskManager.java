@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 import io.weir.backend.Backend;
@@ -33,6 +34,7 @@ import io.weir.vscsi.DiskState;
 import io.weir.vscsi.DiskStats;
 import io.weir.vscsi.FilterAttachment;
 import io.weir.vscsi.FilterInfo;
+import io.weir.vscsi.FilterMove;
 import io.weir.vscsi.VirtualDisk;
 import io.weir.vscsi.disk.CorePools;
 import io.weir.vscsi.disk.DiskImpl;
@@ -43,6 +45,7 @@ import io.weir.vscsi.store.Catalog;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.Version;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -91,7 +94,8 @@ public final class DiskManager implements DiskService {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Managed> disks = new TreeMap<>();
-    private final Map<String, FactoryEntry> factories = new HashMap<>();
+    /** Every installed provider of each filter name, newest first (see {@link #NEWEST_FIRST}). */
+    private final Map<String, List<FactoryEntry>> factories = new HashMap<>();
     private final Map<String, BackendProvider> providers = new HashMap<>();
 
     private Path dataDir;
@@ -106,6 +110,8 @@ public final class DiskManager implements DiskService {
     private static final class Managed {
         DiskSpec spec;
         DiskImpl open;
+        /** While open: which provider's instance serves each filter of the stack. */
+        final Map<String, FactoryEntry> serving = new HashMap<>();
         DiskState state = DiskState.WAITING;
         String reason = "";
 
@@ -115,8 +121,12 @@ public final class DiskManager implements DiskService {
     }
 
     private record FactoryEntry(String name, FilterClass filterClass, String origin, FilterFactory factory,
-                                Bundle bundle, String componentName) {
+                                Bundle bundle, String componentName, Version version, long bundleId) {
     }
+
+    /** The preferred provider of a name comes first: the highest bundle version, then the latest installed. */
+    private static final Comparator<FactoryEntry> NEWEST_FIRST = Comparator.comparing(FactoryEntry::version)
+            .thenComparingLong(FactoryEntry::bundleId).reversed();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile MetaTypeService metatype;
@@ -239,12 +249,28 @@ public final class DiskManager implements DiskService {
         lock.lock();
         try {
             Object component = ref.getProperty("component.name");
-            FactoryEntry prior = factories.putIfAbsent(n, new FactoryEntry(n, filterClass, origin, factory,
-                    ref.getBundle(), component instanceof String c ? c : null));
-            if (prior != null) {
-                LOG.log(System.Logger.Level.ERROR, "filter '" + n + "' from " + origin + " ignored: the name is"
-                        + " already provided by " + prior.origin());
-                return;
+            Bundle bundle = ref.getBundle();
+            FactoryEntry entry = new FactoryEntry(n, filterClass, origin, factory, bundle,
+                    component instanceof String c ? c : null, bundle == null ? Version.emptyVersion : bundle.getVersion(),
+                    bundle == null ? -1 : bundle.getBundleId());
+            List<FactoryEntry> providers = factories.computeIfAbsent(n, k -> new ArrayList<>());
+            for (FactoryEntry prior : providers) {
+                if (prior.filterClass() != filterClass) {
+                    LOG.log(System.Logger.Level.ERROR, "filter '" + n + "' from " + origin + " ignored: it declares"
+                            + " class " + filterClass + " but " + prior.origin() + " provides it as " + prior.filterClass());
+                    return;
+                }
+                if (prior.bundleId() == entry.bundleId() && entry.bundleId() >= 0) {
+                    LOG.log(System.Logger.Level.ERROR, "filter '" + n + "' from " + origin + " ignored: the bundle"
+                            + " already provides that name");
+                    return;
+                }
+            }
+            providers.add(entry);
+            providers.sort(NEWEST_FIRST);
+            if (providers.size() > 1) {
+                LOG.log(System.Logger.Level.INFO, "filter '" + n + "' is now provided by " + providers.stream()
+                        .map(FactoryEntry::origin).toList() + "; new instances come from " + providers.get(0).origin());
             }
             reconcile();
         } finally {
@@ -255,17 +281,24 @@ public final class DiskManager implements DiskService {
     void unbindFilterFactory(ServiceReference<FilterFactory> ref, FilterFactory factory) {
         lock.lock();
         try {
-            Object name = ref.getProperty(FilterType.NAME);
-            FactoryEntry entry = factories.get(name);
-            if (entry == null || entry.factory() != factory) {
+            if (!(ref.getProperty(FilterType.NAME) instanceof String name)) {
                 return;
             }
-            factories.remove(name);
+            List<FactoryEntry> providers = factories.getOrDefault(name, List.of());
+            FactoryEntry entry = providers.stream().filter(e -> e.factory() == factory).findFirst().orElse(null);
+            if (entry == null) {
+                return;
+            }
+            providers.remove(entry);
+            if (providers.isEmpty()) {
+                factories.remove(name);
+            }
             for (Managed m : disks.values()) {
-                if (m.open != null && uses(m.spec, (String) name)) {
-                    closeQuietly(m, DiskState.WAITING, "filter '" + name + "' went away");
+                if (m.open != null && m.serving.get(name) == entry) {
+                    closeQuietly(m, DiskState.WAITING, "filter '" + name + "' (" + entry.origin() + ") went away");
                 }
             }
+            reconcile(); // a disk that lost its provider opens again with another version, if one is installed
         } finally {
             lock.unlock();
         }
@@ -402,7 +435,7 @@ public final class DiskManager implements DiskService {
                 throw new DiskException(Reason.EXISTS, "disk '" + id + "' already has filter '" + filterName + "'");
             }
             for (FilterAttachment f : m.spec.filters()) {
-                FactoryEntry other = factories.get(f.filterName());
+                FactoryEntry other = preferred(f.filterName());
                 if (other != null && other.filterClass() == entry.filterClass()) {
                     throw new DiskException(Reason.INVALID, "disk '" + id + "' already has a " + entry.filterClass()
                             + " filter ('" + f.filterName() + "'); one filter per class");
@@ -413,10 +446,12 @@ public final class DiskManager implements DiskService {
             DiskSpec nextSpec = m.spec.withFilters(next);
             if (m.open != null) {
                 m.open.attachLive(layerSpec(entry, config), eventTimeout);
+                m.serving.put(filterName, entry);
             }
             record(m, nextSpec, () -> {
                 if (m.open != null) {
                     detachQuietly(m, filterName);
+                    m.serving.remove(filterName);
                 }
             });
             if (m.open == null) {
@@ -440,7 +475,9 @@ public final class DiskManager implements DiskService {
             if (!uses(m.spec, filterName)) {
                 throw new DiskException(Reason.NOT_FOUND, "disk '" + id + "' has no filter '" + filterName + "'");
             }
-            FactoryEntry entry = requireFactory(filterName);
+            // new settings, same version: the provider serving the live disk, else the preferred one
+            FactoryEntry entry = m.open != null && m.serving.containsKey(filterName) ? m.serving.get(filterName)
+                    : requireFactory(filterName);
             checkSettings(entry, config);
             List<FilterAttachment> next = new ArrayList<>();
             Map<String, Object> old = Map.of();
@@ -483,6 +520,59 @@ public final class DiskManager implements DiskService {
     }
 
     @Override
+    public List<FilterMove> upgradeFilter(String filterName, Consumer<FilterMove> progress) throws DiskException {
+        lock.lock();
+        try {
+            requireActive();
+            FactoryEntry target = requireFactory(filterName);
+            List<FilterMove> moves = new ArrayList<>();
+            for (Managed m : disks.values()) {
+                if (!uses(m.spec, filterName)) {
+                    continue;
+                }
+                FactoryEntry from = m.open == null ? null : m.serving.get(filterName);
+                if (from == target) {
+                    continue; // already on the newest version
+                }
+                FilterMove move = move(m, filterName, from, target);
+                moves.add(move);
+                LOG.log(move.moved() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "disk '" + move.diskId()
+                        + "': filter '" + filterName + "' " + (move.moved() ? "moved" : "did not move") + " from "
+                        + move.from() + " to " + move.to() + (move.moved() ? "" : ": " + move.failure()));
+                if (progress != null) {
+                    progress.accept(move);
+                }
+            }
+            return moves;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Move one disk's instance of a filter to {@code target}'s version; a failure leaves the old instance serving. */
+    private FilterMove move(Managed m, String filterName, FactoryEntry from, FactoryEntry target) {
+        String id = m.spec.id();
+        String fromOrigin = from == null ? "(disk not open: " + m.state + ")" : from.origin();
+        if (m.open == null) {
+            return new FilterMove(id, filterName, fromOrigin, target.origin(), Optional.empty(), "");
+        }
+        Map<String, Object> config = m.spec.filters().stream().filter(f -> f.filterName().equals(filterName))
+                .findFirst().orElseThrow().config();
+        try {
+            checkSettings(target, config);
+            SwapReport report = m.open.swapLive(layerSpec(target, config), eventTimeout);
+            m.serving.put(filterName, target);
+            return new FilterMove(id, filterName, fromOrigin, target.origin(), Optional.of(report), "");
+        } catch (DiskException e) {
+            return new FilterMove(id, filterName, fromOrigin, target.origin(), Optional.empty(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new FilterMove(id, filterName, fromOrigin, target.origin(), Optional.empty(),
+                    "interrupted before the swap");
+        }
+    }
+
+    @Override
     public DiskInfo detachFilter(String id, String filterName) throws DiskException {
         lock.lock();
         try {
@@ -496,6 +586,7 @@ public final class DiskManager implements DiskService {
             record(m, m.spec.withFilters(next), () -> { });
             if (m.open != null) {
                 m.open.detachLive(filterName, eventTimeout);
+                m.serving.remove(filterName);
                 m.open.sidecars().remove(filterName);
             } else {
                 open(m);
@@ -516,12 +607,18 @@ public final class DiskManager implements DiskService {
     public List<FilterInfo> filters() {
         lock.lock();
         try {
-            return factories.values().stream()
-                    .sorted(Comparator.comparingInt((FactoryEntry f) -> f.filterClass().order())
-                            .thenComparing(FactoryEntry::name))
-                    .map(f -> new FilterInfo(f.name(), f.filterClass(), f.origin(),
-                            disks.values().stream().filter(m -> uses(m.spec, f.name())).map(m -> m.spec.id()).toList()))
-                    .toList();
+            List<FilterInfo> out = new ArrayList<>();
+            factories.values().stream()
+                    .sorted(Comparator.comparingInt((List<FactoryEntry> l) -> l.get(0).filterClass().order())
+                            .thenComparing(l -> l.get(0).name()))
+                    .forEach(providers -> {
+                        for (FactoryEntry f : providers) {
+                            out.add(new FilterInfo(f.name(), f.filterClass(), f.origin(), disks.values().stream()
+                                    .filter(m -> uses(m.spec, f.name()) && servedBy(m, f, providers))
+                                    .map(m -> m.spec.id()).toList()));
+                        }
+                    });
+            return out;
         } finally {
             lock.unlock();
         }
@@ -546,8 +643,20 @@ public final class DiskManager implements DiskService {
         return m;
     }
 
+    /** The provider a new instance of {@code name} comes from, or null when none is installed. */
+    private FactoryEntry preferred(String name) {
+        List<FactoryEntry> providers = factories.get(name);
+        return providers == null || providers.isEmpty() ? null : providers.get(0);
+    }
+
+    /** Whether the disk's instance of the filter comes from {@code f}: a closed disk counts for the preferred one. */
+    private static boolean servedBy(Managed m, FactoryEntry f, List<FactoryEntry> providers) {
+        FactoryEntry serving = m.open == null ? null : m.serving.get(f.name());
+        return serving == null ? f == providers.get(0) : serving == f;
+    }
+
     private FactoryEntry requireFactory(String name) throws DiskException {
-        FactoryEntry e = factories.get(name);
+        FactoryEntry e = preferred(name);
         if (e == null) {
             throw new DiskException(Reason.NOT_FOUND, "no filter named '" + name + "' is installed");
         }
@@ -610,14 +719,16 @@ public final class DiskManager implements DiskService {
             return;
         }
         List<LayerSpec> layers = new ArrayList<>();
+        Map<String, FactoryEntry> serving = new HashMap<>();
         for (FilterAttachment f : spec.filters()) {
-            FactoryEntry e = factories.get(f.filterName());
+            FactoryEntry e = preferred(f.filterName());
             if (e == null) {
                 m.state = DiskState.WAITING;
                 m.reason = "filter '" + f.filterName() + "' is not installed";
                 return;
             }
             layers.add(layerSpec(e, f.config()));
+            serving.put(f.filterName(), e);
         }
         Path dir = diskDirectory(spec.id());
         Backend backend;
@@ -636,6 +747,8 @@ public final class DiskManager implements DiskService {
                     dir.resolve("sidecars"), eventTimeout);
             m.state = DiskState.ONLINE;
             m.reason = "";
+            m.serving.clear();
+            m.serving.putAll(serving);
             LOG.log(System.Logger.Level.INFO, "disk '" + spec.id() + "' online: " + m.open.current());
         } catch (DiskException e) {
             m.state = DiskState.FAILED;
@@ -662,6 +775,7 @@ public final class DiskManager implements DiskService {
                 LOG.log(System.Logger.Level.ERROR, e.getMessage(), e);
             }
             m.open = null;
+            m.serving.clear();
         }
         m.state = next;
         m.reason = why;

@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -16,12 +17,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.Version;
 import org.osgi.framework.hooks.resolver.ResolverHookFactory;
 import org.osgi.framework.hooks.service.EventListenerHook;
 import org.osgi.framework.hooks.service.FindHook;
@@ -35,15 +38,19 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import io.weir.codecheck.PartnerPolicy;
 import io.weir.deploy.BundleState;
+import io.weir.deploy.BundleUpgrade;
 import io.weir.deploy.DeployException;
 import io.weir.deploy.DeployException.Reason;
 import io.weir.deploy.DeployedBundle;
 import io.weir.deploy.FilterBundles;
 import io.weir.filter.FilterFactory;
 import io.weir.filter.FilterType;
+import io.weir.vscsi.DiskException;
 import io.weir.vscsi.DiskInfo;
 import io.weir.vscsi.DiskService;
 import io.weir.vscsi.FilterAttachment;
+import io.weir.vscsi.FilterInfo;
+import io.weir.vscsi.FilterMove;
 import io.weir.vscsi.durable.AtomicFiles;
 
 /**
@@ -65,6 +72,8 @@ public final class DeployComponent implements FilterBundles {
     public static final String CERTIFICATION_BUDGET = "weir.certification.budget";
     private static final System.Logger LOG = System.getLogger(DeployComponent.class.getName());
     private static final long MAX_BUNDLE_BYTES = 256L << 20;
+    /** How long an upgrade waits for the new version's filters to be offered after it started. */
+    private static final long FACTORY_WAIT_MILLIS = 30_000;
 
     @ObjectClassDefinition(name = "Weir filter deployment", description = "The deploy pipeline and the watched deploy folder")
     public @interface Config {
@@ -141,6 +150,17 @@ public final class DeployComponent implements FilterBundles {
 
     @Override
     public DeployedBundle deploy(Path source) throws DeployException {
+        return staged(source, "deploy", this::admit);
+    }
+
+    /** What runs on a staged copy of a bundle file, under the lock. */
+    @FunctionalInterface
+    private interface StagedWork<T> {
+        T run(Path staged, String fileName) throws IOException, BundleException, DeployException;
+    }
+
+    /** Copy {@code source} into staging and run {@code work} on the copy under the lock; the copy goes afterwards. */
+    private <T> T staged(Path source, String what, StagedWork<T> work) throws DeployException {
         Path src = source.toAbsolutePath();
         if (!Files.isRegularFile(src)) {
             throw new DeployException(Reason.INVALID, src + " is not a regular file");
@@ -149,12 +169,12 @@ public final class DeployComponent implements FilterBundles {
         try {
             Path staged = stage(src);
             try {
-                return admit(staged, src.getFileName().toString());
+                return work.run(staged, src.getFileName().toString());
             } finally {
                 Files.deleteIfExists(staged);
             }
-        } catch (IOException e) {
-            throw new DeployException(Reason.IO, "cannot deploy " + src + ": " + e.getMessage());
+        } catch (IOException | BundleException e) {
+            throw new DeployException(Reason.IO, "cannot " + what + " " + src + ": " + e.getMessage());
         } finally {
             lock.unlock();
         }
@@ -168,6 +188,13 @@ public final class DeployComponent implements FilterBundles {
             for (Entry e : registry.all()) {
                 Bundle b = e.state() == BundleState.ACTIVE ? context.getBundle(location(e)) : null;
                 out.add((b == null ? e : e.withFilters(filtersOf(b))).view());
+                for (Entry previous : registry.retained(e.symbolicName())) {
+                    List<String> verdict = new ArrayList<>();
+                    verdict.add("upgrade: superseded by " + e.version() + "; kept while disks still use it (run the"
+                            + " upgrade again to move them)");
+                    verdict.addAll(previous.verdict());
+                    out.add(previous.with(previous.state(), previous.judgedAt(), verdict).view());
+                }
             }
             return out;
         } finally {
@@ -205,12 +232,11 @@ public final class DeployComponent implements FilterBundles {
                 throw new DeployException(Reason.BUSY, "bundle '" + symbolicName + "' provides filters in use by disk(s) "
                         + String.join(", ", users) + "; detach them first", users);
             }
-            if (b != null) {
-                b.uninstall();
+            for (Entry previous : registry.retained(symbolicName)) {
+                uninstall(previous);
+                registry.removeRetained(previous);
             }
-            guard.forget(location(e));
-            AtomicFiles.delete(registry.bundleFolder().resolve(e.file()));
-            Registry.deleteTree(registry.reportFolder(e.symbolicName(), e.sha256()));
+            uninstall(e);
             registry.remove(symbolicName);
             LOG.log(System.Logger.Level.INFO, "undeployed " + symbolicName + " " + e.version());
             return e.view();
@@ -219,6 +245,164 @@ public final class DeployComponent implements FilterBundles {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public BundleUpgrade upgrade(Path source, Consumer<FilterMove> progress) throws DeployException {
+        return staged(source, "upgrade with", (staged, fileName) ->
+                upgradeFrom(staged, fileName, progress == null ? m -> { } : progress));
+    }
+
+    private BundleUpgrade upgradeFrom(Path staged, String fileName, Consumer<FilterMove> progress)
+            throws IOException, BundleException, DeployException {
+        Judgement j = pipeline.judge(staged);
+        java.time.Instant now = java.time.Instant.now();
+        if (!j.accepted()) {
+            LOG.log(System.Logger.Level.WARNING, "upgrade refused " + fileName + ": " + String.join("; ", j.reasons()));
+            throw refused(describe(j, fileName), j.reasons());
+        }
+        String name = j.symbolicName();
+        Entry current = registry.deployed(name);
+        if (current == null || current.state() != BundleState.ACTIVE) {
+            throw new DeployException(Reason.NOT_FOUND, "no active bundle '" + name + "' is deployed to upgrade"
+                    + (current == null ? "; deploy it instead" : " (it is " + current.state() + ")"));
+        }
+        if (current.sha256().equals(j.sha256())) {
+            // the same version again: retry the disks an earlier run could not move
+            return moveDisks(current, progress);
+        }
+        Version from = Version.parseVersion(current.version());
+        Version to;
+        try {
+            to = Version.parseVersion(j.version());
+        } catch (IllegalArgumentException e) {
+            throw new DeployException(Reason.INVALID, describe(j, fileName) + ": Bundle-Version '" + j.version()
+                    + "' is not a valid OSGi version");
+        }
+        if (to.compareTo(from) <= 0) {
+            throw new DeployException(Reason.INVALID, "'" + name + "' " + current.version() + " is deployed; an"
+                    + " upgrade needs a higher Bundle-Version, " + fileName + " has " + j.version());
+        }
+        Certification.Outcome certified = certification.certify(staged, registry.reportFolder(name, j.sha256()));
+        if (!certified.passed()) {
+            LOG.log(System.Logger.Level.WARNING, "upgrade refused " + fileName + ": " + String.join("; ", certified.lines()));
+            throw refused(describe(j, fileName), certified.lines());
+        }
+        j = j.withChecks(certified.lines());
+        String file = name + "-" + j.sha256().substring(0, 16) + ".jar";
+        Path stored = registry.bundleFolder().resolve(file);
+        Files.createDirectories(registry.bundleFolder());
+        Files.move(staged, stored, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.forceDirectory(registry.bundleFolder());
+        Entry next = Entry.of(j, file, BundleState.ACTIVE, now, fileName);
+        List<String> failure = install(next, stored);
+        if (!failure.isEmpty()) {
+            AtomicFiles.delete(stored);
+            throw refused(describe(j, fileName), failure);
+        }
+        // the new version runs beside the old one; it must offer every filter the old one offers
+        Bundle oldBundle = context.getBundle(location(current));
+        List<String> needed = oldBundle == null ? current.filters() : filtersOf(oldBundle);
+        Bundle newBundle = context.getBundle(location(next));
+        List<String> missing = awaitFilters(newBundle, needed);
+        if (!missing.isEmpty()) {
+            uninstall(next);
+            throw new DeployException(Reason.INVALID, "'" + name + "' " + j.version() + " does not offer filter(s) "
+                    + missing + " that " + current.version() + " provides; nothing was upgraded", missing);
+        }
+        registry.upgraded(next.withFilters(filtersOf(newBundle)), current.withFilters(needed));
+        LOG.log(System.Logger.Level.INFO, "upgrading " + name + " " + current.version() + " -> " + j.version()
+                + " signed by " + j.signer());
+        return moveDisks(registry.deployed(name), progress);
+    }
+
+    /** Wait until {@code bundle} registers every filter in {@code needed}; returns those still missing. */
+    private static List<String> awaitFilters(Bundle bundle, List<String> needed) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FACTORY_WAIT_MILLIS);
+        while (true) {
+            List<String> missing = new ArrayList<>(needed);
+            if (bundle != null) {
+                missing.removeAll(filtersOf(bundle));
+            }
+            if (missing.isEmpty() || System.nanoTime() > end) {
+                return missing;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return missing;
+            }
+        }
+    }
+
+    /**
+     * Move every disk still served by an earlier retained version of {@code next} onto {@code next}; uninstall each
+     * earlier version no disk uses any more.
+     */
+    private BundleUpgrade moveDisks(Entry next, Consumer<FilterMove> progress) throws IOException, BundleException {
+        List<Entry> earlier = registry.retained(next.symbolicName());
+        Set<String> filters = new TreeSet<>();
+        earlier.forEach(e -> filters.addAll(e.filters()));
+        List<FilterMove> moves = new ArrayList<>();
+        for (String filter : filters) {
+            try {
+                moves.addAll(disks.upgradeFilter(filter, progress));
+            } catch (DiskException e) {
+                LOG.log(System.Logger.Level.ERROR, "upgrade of filter '" + filter + "': " + e.getMessage());
+            }
+        }
+        List<String> still = new ArrayList<>();
+        boolean removedAll = true;
+        for (Entry old : earlier) {
+            List<String> users = usersOf(old);
+            if (users.isEmpty()) {
+                uninstall(old);
+                registry.removeRetained(old);
+                LOG.log(System.Logger.Level.INFO, next.symbolicName() + " " + old.version() + " removed: every disk"
+                        + " uses " + next.version());
+            } else {
+                removedAll = false;
+                still.addAll(users);
+                LOG.log(System.Logger.Level.WARNING, "upgrade of " + next.symbolicName() + " to " + next.version()
+                        + " unfinished: " + users + " still use " + old.version());
+            }
+        }
+        String previous = earlier.isEmpty() ? next.version() : earlier.get(earlier.size() - 1).version();
+        return new BundleUpgrade(next.view(), previous, moves, still, removedAll && !earlier.isEmpty());
+    }
+
+    /** The disks (and filter) whose instances come from an installed bundle version. */
+    private List<String> usersOf(Entry e) {
+        Bundle b = context.getBundle(location(e));
+        if (b == null) {
+            return List.of();
+        }
+        String origin = b.getSymbolicName() + " " + b.getVersion();
+        List<String> users = new ArrayList<>();
+        for (FilterInfo f : disks.filters()) {
+            if (f.bundle().equals(origin)) {
+                f.disks().forEach(d -> users.add(d + " (" + f.filterName() + ")"));
+            }
+        }
+        return users;
+    }
+
+    /** Uninstall a stored bundle's installed copy and delete its stored file and reports. */
+    private void uninstall(Entry e) throws IOException, BundleException {
+        Bundle b = context.getBundle(location(e));
+        if (b != null) {
+            b.uninstall();
+        }
+        guard.forget(location(e));
+        discardStored(e);
+    }
+
+    private void discardStored(Entry e) throws IOException {
+        if (!e.file().isEmpty()) {
+            AtomicFiles.delete(registry.bundleFolder().resolve(e.file()));
+        }
+        Registry.deleteTree(registry.reportFolder(e.symbolicName(), e.sha256()));
     }
 
     // ---- the pipeline -------------------------------------------------------------------------------
@@ -314,6 +498,14 @@ public final class DeployComponent implements FilterBundles {
 
     /** At activation: judge every recorded bundle again from its stored copy, then install what passes. */
     private void restoreDeployed() throws IOException {
+        for (Entry old : registry.retained()) {
+            // an upgrade stopped half-way before the last stop: every disk opens with the newest version now
+            LOG.log(System.Logger.Level.WARNING, "upgrade of " + old.symbolicName() + " from " + old.version()
+                    + " left unfinished at the last stop; " + old.version() + " is removed and every disk uses "
+                    + Optional.ofNullable(registry.deployed(old.symbolicName())).map(Entry::version).orElse("?"));
+            discardStored(old);
+            registry.removeRetained(old);
+        }
         for (Entry e : registry.deployed()) {
             if (e.state() == BundleState.FENCED || e.state() == BundleState.REFUSED) {
                 continue; // stays out until the operator undeploys it

@@ -39,6 +39,8 @@ final class Registry {
     private final Path file;
     private final Map<String, Entry> deployed = new TreeMap<>();
     private final Map<String, Entry> refusals = new LinkedHashMap<>();
+    /** Previous versions still installed because an upgrade could not move every disk off them, by name. */
+    private final Map<String, List<Entry>> retained = new TreeMap<>();
 
     Registry(Path dir) {
         this.dir = dir;
@@ -66,6 +68,7 @@ final class Registry {
     void load() throws IOException {
         deployed.clear();
         refusals.clear();
+        retained.clear();
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -86,6 +89,13 @@ final class Registry {
                 Entry entry = read(e.getAsJsonObject());
                 refusals.put(entry.symbolicName(), entry);
             }
+            JsonArray kept = root.getAsJsonArray("retained"); // absent in registries written before upgrades existed
+            if (kept != null) {
+                for (JsonElement e : kept) {
+                    Entry entry = read(e.getAsJsonObject());
+                    retained.computeIfAbsent(entry.symbolicName(), k -> new ArrayList<>()).add(entry);
+                }
+            }
         } catch (JsonParseException | IllegalStateException | NullPointerException | IllegalArgumentException
                 | UnsupportedOperationException e) {
             throw new IOException(file + " is corrupt (" + e.getMessage() + "); it was left as it is", e);
@@ -105,6 +115,35 @@ final class Registry {
         Map<String, Entry> view = new TreeMap<>(refusals);
         view.putAll(deployed);
         return new ArrayList<>(view.values());
+    }
+
+    /** Earlier versions of {@code symbolicName} that unfinished upgrades keep installed, oldest first. */
+    List<Entry> retained(String symbolicName) {
+        return List.copyOf(retained.getOrDefault(symbolicName, List.of()));
+    }
+
+    /** Every retained earlier version. */
+    List<Entry> retained() {
+        return retained.values().stream().flatMap(List::stream).toList();
+    }
+
+    /** Record an upgrade in one durable update: {@code next} is deployed, {@code previous} stays installed for now. */
+    void upgraded(Entry next, Entry previous) throws IOException {
+        deployed.put(next.symbolicName(), next);
+        refusals.remove(next.symbolicName());
+        retained.computeIfAbsent(previous.symbolicName(), k -> new ArrayList<>()).add(previous);
+        save();
+    }
+
+    /** Forget one retained earlier version (matched by its exact bytes). */
+    void removeRetained(Entry old) throws IOException {
+        List<Entry> list = retained.get(old.symbolicName());
+        if (list != null && list.removeIf(e -> e.sha256().equals(old.sha256()))) {
+            if (list.isEmpty()) {
+                retained.remove(old.symbolicName());
+            }
+            save();
+        }
     }
 
     void putDeployed(Entry entry) throws IOException {
@@ -137,6 +176,9 @@ final class Registry {
         JsonArray r = new JsonArray();
         refusals.values().forEach(e -> r.add(write(e)));
         root.add("refusals", r);
+        JsonArray kept = new JsonArray();
+        retained.values().forEach(l -> l.forEach(e -> kept.add(write(e))));
+        root.add("retained", kept);
         AtomicFiles.write(file, (root + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
