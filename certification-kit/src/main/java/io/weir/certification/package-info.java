@@ -9,7 +9,7 @@
  * and HTML.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.weir.certification;
 
 import org.osgi.annotation.bundle.Export;

@@ -70,6 +70,16 @@ public final class DevelopmentPki {
         return SigningIdentity.load(dir.resolve(PARTNER_FILE), PASSWORD_TEXT.toCharArray());
     }
 
+    /**
+     * A verifier that trusts the development root alone (and its CRL), as {@code weir run} does by default: what a
+     * sample's build checks its signed bundle with.
+     */
+    public static BundleVerifier verifier(Path dir) throws IOException, GeneralSecurityException {
+        Pki pki = ensure(dir);
+        return new BundleVerifier(TrustStore.of(java.util.List.of(pki.root()), java.util.List.of(pki.crl())),
+                java.time.Clock.systemUTC());
+    }
+
     /** A deterministic generator: the same seed gives the same keys and serials on every JVM. */
     private static SecureRandom seeded() throws NoSuchAlgorithmException {
         SecureRandom random = SecureRandom.getInstance("SHA1PRNG");

@@ -1,56 +1,61 @@
 package io.weir.samples.qos;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.zip.ZipEntry;
 
 import org.junit.jupiter.api.Test;
 
+import io.weir.certification.BundleFacts;
+import io.weir.trust.BundleSigner;
+import io.weir.trust.DevelopmentPki;
+import io.weir.trust.ReasonCode;
+import io.weir.trust.Verdict;
+
 /** Checks the signed bundle the build produced: what an OSGi framework and the Weir runtime will read from it. */
 class QosBundleIT {
-    private static final String COMPONENT_XML = "OSGI-INF/io.weir.samples.qos.QosFilterFactory.xml";
     private static final String METATYPE_XML = "OSGI-INF/metatype/io.weir.samples.qos.QosSettings.xml";
 
-    private static JarFile bundle() throws IOException {
-        String path = System.getProperty("weir.bundle");
-        assertNotNull(path, "system property weir.bundle names the built bundle; run through mvn verify");
-        return new JarFile(path, true);
+    private static Path property(String name) {
+        String path = System.getProperty(name);
+        assertNotNull(path, "system property " + name + " is set by the build; run through mvn verify");
+        return Path.of(path);
     }
 
-    private static String text(JarFile jar, String name) throws IOException {
-        ZipEntry entry = jar.getEntry(name);
-        assertNotNull(entry, "the bundle has no " + name);
-        try (InputStream in = jar.getInputStream(entry)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+    private static Path bundle() {
+        return property("weir.bundle");
     }
 
     @Test
-    void bndDeclaresTheComponentAsTheQosFilterOfClassQos() throws IOException {
-        try (JarFile jar = bundle()) {
-            String xml = text(jar, COMPONENT_XML);
-            assertTrue(xml.contains("<provide interface=\"io.weir.filter.FilterFactory\"/>"), xml);
-            assertTrue(xml.contains("<property name=\"weir.filterName\" type=\"String\" value=\"qos\"/>"), xml);
-            assertTrue(xml.contains("<property name=\"weir.filterClass\" type=\"String\" value=\"QOS\"/>"), xml);
-            assertEquals("QOS", jar.getManifest().getMainAttributes().getValue("Weir-Filter-Classes"));
-        }
+    void theBundleDeclaresOneQosFilterImportsOnlyTheFilterApiAndExportsNothing() throws IOException {
+        BundleFacts facts = BundleFacts.read(bundle());
+        assertEquals("weir-sample-qos", facts.symbolicName());
+        assertEquals(List.of("QOS"), facts.declaredClasses());
+        assertEquals(List.of(new BundleFacts.FilterComponent("io.weir.samples.qos.QosFilterFactory", "qos", "QOS")),
+                facts.filters());
+        assertEquals(List.of("io.weir.filter"), facts.frameworkImports());
+        assertEquals(List.of(), facts.exports());
     }
 
     @Test
     void theMetatypeDeclaresEverySettingKey() throws IOException {
-        try (JarFile jar = bundle()) {
-            String xml = text(jar, METATYPE_XML);
+        try (JarFile jar = new JarFile(bundle().toFile())) {
+            ZipEntry entry = jar.getEntry(METATYPE_XML);
+            assertNotNull(entry, "the bundle has no " + METATYPE_XML);
+            String xml;
+            try (InputStream in = jar.getInputStream(entry)) {
+                xml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
             for (String key : List.of("qos.reservation.iops", "qos.limit.iops", "qos.limit.bytesPerSecond",
                     "qos.shares", "qos.burst", "qos.burst.bytes", "qos.group", "qos.group.iops", "qos.group.depth")) {
                 assertTrue(xml.contains("id=\"" + key + "\""), "no attribute " + key + " in " + xml);
@@ -60,43 +65,18 @@ class QosBundleIT {
     }
 
     @Test
-    void theBundleImportsOnlyTheFilterApiExportsNothingAndEveryEntryIsSigned() throws IOException {
-        try (JarFile jar = bundle()) {
-            Attributes main = jar.getManifest().getMainAttributes();
-            List<String> imports = packageNames(main.getValue("Import-Package")).stream()
-                    .filter(p -> !p.startsWith("java."))
-                    .toList();
-            assertEquals(List.of("io.weir.filter"), imports, main.getValue("Import-Package"));
-            assertNull(main.getValue("Export-Package"));
-            assertEquals("weir-sample-qos", main.getValue("Bundle-SymbolicName"));
-            for (JarEntry e : jar.stream().toList()) {
-                if (e.isDirectory() || e.getName().startsWith("META-INF/")) {
-                    continue;
-                }
-                try (InputStream in = jar.getInputStream(e)) {
-                    in.readAllBytes();
-                }
-                assertNotNull(e.getCodeSigners(), e.getName() + " is not signed");
-            }
-        }
+    void theVendorSignedBundlePassesTheRuntimesVerifier() throws Exception {
+        Verdict verdict = DevelopmentPki.verifier(property("weir.devpki.dir")).verify(bundle());
+        assertTrue(verdict.accepted(), verdict.reasons().toString());
     }
 
-    /** The package names of a manifest package clause, skipping commas inside quoted attribute values. */
-    private static List<String> packageNames(String header) {
-        List<String> names = new ArrayList<>();
-        StringBuilder clause = new StringBuilder();
-        boolean quoted = false;
-        for (char c : (header + ",").toCharArray()) {
-            if (c == '"') {
-                quoted = !quoted;
-            }
-            if (c == ',' && !quoted) {
-                names.add(clause.toString().split(";")[0].trim());
-                clause.setLength(0);
-            } else {
-                clause.append(c);
-            }
-        }
-        return names;
+    @Test
+    void aPartnerSignedCopyIsRefusedBecauseQosIsVendorOnly() throws Exception {
+        Path devPki = property("weir.devpki.dir");
+        Path copy = Files.createTempDirectory(bundle().getParent(), "partner-copy").resolve("qos-partner.jar");
+        BundleSigner.resign(bundle(), copy, DevelopmentPki.partner(devPki));
+        Verdict verdict = DevelopmentPki.verifier(devPki).verify(copy);
+        assertFalse(verdict.accepted());
+        assertTrue(verdict.has(ReasonCode.VENDOR_ONLY), verdict.reasons().toString());
     }
 }
