@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 
 import io.weir.filter.FilterClass;
 import io.weir.trust.IssuedCertificate;
+import io.weir.trust.IssuedNode;
 import io.weir.trust.Pki;
 import io.weir.trust.SigningIdentity;
 
@@ -25,14 +26,15 @@ import picocli.CommandLine.Spec;
         description = "Make and run a vendor PKI: a root CA and vendor signing certificate, partner certificates with"
                 + " filter-class entitlements, and the CRL the runtime reads. The keystore password comes from $"
                 + Passwords.PKI_ENV + " or the terminal.",
-        subcommands = {PkiCommand.Init.class, PkiCommand.IssuePartner.class, PkiCommand.Revoke.class, PkiCommand.ListIssued.class})
+        subcommands = {PkiCommand.Init.class, PkiCommand.IssuePartner.class, PkiCommand.IssueNode.class, PkiCommand.Revoke.class,
+            PkiCommand.ListIssued.class})
 final class PkiCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing pki command: init, issue-partner, revoke or list");
+        throw new ParameterException(spec.commandLine(), "missing pki command: init, issue-partner, issue-node, revoke or list");
     }
 
     /** Options every pki command shares. */
@@ -137,9 +139,60 @@ final class PkiCommand implements Runnable {
         }
 
         static String slug(String s) {
-            String slug = s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
-            return slug.isEmpty() ? "partner" : slug;
+            return slugOr(s, "partner");
         }
+    }
+
+    @Command(name = "issue-node", mixinStandardHelpOptions = true,
+            description = "Issue a node certificate: what a runtime presents to another over mutual TLS (replication)."
+                    + " Valid for the given host names and addresses; signed by the root, so every runtime that trusts"
+                    + " the root accepts it, and the CRL revokes it like any other. Never accepted as a bundle signer."
+                    + " The keystore's password comes from $" + Passwords.KEY_ENV + " or the terminal.")
+    static final class IssueNode extends PkiSub {
+        @Option(names = "--name", required = true, description = "The node's name, e.g. replica-a.")
+        String name;
+
+        @Option(names = "--host", required = true, paramLabel = "HOST",
+                description = "A DNS name or IP address peers reach the node by; repeat for more.")
+        List<String> hosts;
+
+        @Option(names = "--days", defaultValue = "365", description = "Validity in days (default: ${DEFAULT-VALUE}).")
+        int days;
+
+        @Option(names = "--out", paramLabel = "FILE.p12", description = "Where to write the node's keystore"
+                + " (default: <name>.p12 in the current folder).")
+        Path out;
+
+        @Override
+        public Integer call() throws WeirException {
+            Path target = out != null ? out : Path.of(slugOr(name, "node") + ".p12");
+            if (Files.exists(target)) {
+                throw new WeirException(ExitCode.USAGE, target + " exists already; choose another --out");
+            }
+            Pki pki = open();
+            char[] keyPassword = Passwords.get(Passwords.KEY_ENV, "new password for the node keystore " + target, true);
+            SigningIdentity node;
+            try {
+                node = pki.issueNode(name, hosts, days);
+                node.store(target, keyPassword);
+            } catch (IllegalArgumentException e) {
+                throw new WeirException(ExitCode.USAGE, e.getMessage(), e);
+            } catch (Exception e) {
+                throw new WeirException(ExitCode.RUNTIME_ERROR, "cannot issue a node certificate to " + name + ": "
+                        + e.getMessage(), e);
+            }
+            say("issued node " + node.certificate().getSubjectX500Principal().getName() + ", serial "
+                    + node.certificate().getSerialNumber().toString(16));
+            say("  hosts " + String.join(", ", hosts) + ", valid until " + node.certificate().getNotAfter().toInstant());
+            say("  keystore " + target + " (node key and chain to the root; peers trust " + dir.resolve(Pki.ROOT_FILE) + ")");
+            return ExitCode.OK;
+        }
+    }
+
+    /** A file-name form of {@code s}, or {@code fallback} when nothing of it is left. */
+    static String slugOr(String s, String fallback) {
+        String slug = s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
+        return slug.isEmpty() ? fallback : slug;
     }
 
     @Command(name = "revoke", mixinStandardHelpOptions = true,
@@ -183,8 +236,18 @@ final class PkiCommand implements Runnable {
             } catch (java.io.IOException | java.security.GeneralSecurityException e) {
                 throw new WeirException(ExitCode.RUNTIME_ERROR, "cannot read the certificates of " + dir + ": " + e.getMessage(), e);
             }
+            List<IssuedNode> nodes;
+            try {
+                nodes = open().issuedNodes();
+            } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+                throw new WeirException(ExitCode.RUNTIME_ERROR, "cannot read the node certificates of " + dir + ": " + e.getMessage(), e);
+            }
             for (IssuedCertificate c : issued) {
                 t.row(c.serial().toString(16), c.subject(), c.role(), c.classes(), c.notAfter(), c.revoked() ? "yes" : "no");
+            }
+            for (IssuedNode n : nodes) {
+                t.row(n.serial().toString(16), n.subject(), "NODE", String.join(",", n.hosts()), n.notAfter(),
+                        n.revoked() ? "yes" : "no");
             }
             t.print(spec.commandLine().getOut(), "");
             spec.commandLine().getOut().flush();

@@ -261,5 +261,23 @@ class FilterDeployIT extends WeirProcessTest {
                 dataDir.resolve("trust").toString());
         assertEquals(ExitCode.RUNTIME_ERROR, untrusted.exit());
         assertTrue(untrusted.out().contains("UNTRUSTED"), untrusted.out());
+
+        // a node certificate for replication's mutual TLS: listed apart, and never a bundle signer
+        Path node = work.resolve("replica-a.p12");
+        Result nodeIssued = offline(env, "pki", "issue-node", "--dir", pkiDir.toString(), "--name", "replica-a",
+                "--host", "localhost", "--host", "127.0.0.1", "--out", node.toString());
+        assertOk(nodeIssued);
+        assertTrue(nodeIssued.out().contains("hosts localhost, 127.0.0.1"), nodeIssued.out());
+        Result badHost = offline(env, "pki", "issue-node", "--dir", pkiDir.toString(), "--name", "x", "--host",
+                "not a host", "--out", work.resolve("x.p12").toString());
+        assertEquals(ExitCode.USAGE, badHost.exit(), badHost.err());
+        Result listed = offline(env, "pki", "list", "--dir", pkiDir.toString());
+        assertOk(listed);
+        assertTrue(listed.out().lines().anyMatch(l -> l.contains("CN=replica-a") && l.contains("NODE")
+                && l.contains("localhost,127.0.0.1")), listed.out());
+        Path nodeSigned = TestBundles.build(work, new TestBundles.Spec("node-signed"));
+        assertOk(offline(env, "sign", nodeSigned.toString(), "--key", node.toString()));
+        Result refused = weir("verify", nodeSigned.toString(), "--trust", trust.toString(), "--no-development-trust");
+        assertEquals(ExitCode.RUNTIME_ERROR, refused.exit(), refused.out());
     }
 }

@@ -39,6 +39,8 @@ import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
@@ -60,8 +62,11 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  *       vendor signing key ({@value #VENDOR_ALIAS}, chain vendor certificate then root);</li>
  *   <li>{@value #ROOT_FILE}: the root certificate (PEM), to install in runtimes' trust stores;</li>
  *   <li>{@value #CRL_FILE}: the root's CRL (PEM) listing every certificate revoked so far, to install beside it;</li>
- *   <li>{@value #ISSUED_DIR}/: one PEM per certificate issued, named by serial number (the record of issued
- *       certificates; their revocation state comes from the CRL).</li>
+ *   <li>{@value #ISSUED_DIR}/: one PEM per signing certificate issued, named by serial number (the record of issued
+ *       certificates; their revocation state comes from the CRL);</li>
+ *   <li>{@value #NODES_DIR}/: the same for node certificates, which runtimes present to each other over mutual TLS
+ *       (replication): serverAuth and clientAuth, the node's host names and addresses, no entitlement, so never
+ *       accepted as a bundle signer.</li>
  * </ul>
  * Keys are EC P-256, signatures SHA256withECDSA. The root is a CA (basicConstraints critical, keyCertSign and
  * cRLSign); signing certificates carry digitalSignature, extendedKeyUsage codeSigning and the non-critical
@@ -79,6 +84,8 @@ public final class Pki {
     public static final String CRL_FILE = "root.crl";
     /** The directory of issued certificates. */
     public static final String ISSUED_DIR = "issued";
+    /** The directory of issued node (TLS) certificates. */
+    public static final String NODES_DIR = "nodes";
     /** Alias of the root CA key in {@value #KEYSTORE_FILE}. */
     public static final String ROOT_ALIAS = "root";
     /** Alias of the vendor signing key in {@value #KEYSTORE_FILE}. */
@@ -260,6 +267,101 @@ public final class Pki {
     }
 
     /**
+     * Issues a node certificate for mutual TLS between runtimes (replication), valid from now for {@code days} days
+     * (never beyond the root), with a fresh key pair: extended key usage serverAuth and clientAuth, subject
+     * alternative names for {@code hosts} (DNS names, or IPv4/IPv6 literals), no {@link Entitlement}. Its chain is
+     * the node certificate then the root; peers trust the root ({@value #ROOT_FILE}) and check the CRL.
+     *
+     * @throws IllegalArgumentException when {@code name} is blank, {@code hosts} is empty or holds a malformed entry
+     */
+    public SigningIdentity issueNode(String name, List<String> hosts, int days) throws IOException, GeneralSecurityException {
+        requireName(name, "node name");
+        if (days <= 0) {
+            throw new IllegalArgumentException("validity must be at least one day, not " + days);
+        }
+        if (hosts == null || hosts.isEmpty()) {
+            throw new IllegalArgumentException("a node certificate needs at least one host name or address");
+        }
+        List<GeneralName> names = new ArrayList<>();
+        for (String host : hosts) {
+            names.add(hostName(host));
+        }
+        Instant start = Instant.now().minus(BACKDATE).truncatedTo(ChronoUnit.SECONDS);
+        Instant end = start.plus(Duration.ofDays(days));
+        Instant rootEnd = root().getNotAfter().toInstant();
+        if (end.isAfter(rootEnd)) {
+            end = rootEnd;
+        }
+        KeyPair keys = generateKeyPair(random);
+        X509Certificate rootCert = root.certificate();
+        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(rootCert, serial(random),
+                Date.from(start), Date.from(end), name(name, null), keys.getPublic());
+        JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
+        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+        builder.addExtension(Extension.extendedKeyUsage, false,
+                new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+        builder.addExtension(Extension.subjectAlternativeName, false,
+                new GeneralNames(names.toArray(GeneralName[]::new)));
+        builder.addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(keys.getPublic()));
+        builder.addExtension(Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(rootCert));
+        X509Certificate certificate = sign(builder, root.privateKey(), provider);
+        Path file = nodeFile(certificate.getSerialNumber());
+        Files.createDirectories(file.getParent());
+        X509.writeAtomically(file, X509.pem(certificate));
+        return SigningIdentity.of(keys.getPrivate(), List.of(certificate, root()));
+    }
+
+    /** A host as a subject alternative name: an IP address literal, or a DNS name. */
+    private static GeneralName hostName(String host) {
+        String h = host == null ? "" : host.trim();
+        if (h.isEmpty()) {
+            throw new IllegalArgumentException("a host name must not be blank");
+        }
+        boolean ipv4 = h.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        if (ipv4 || h.contains(":")) {
+            if (ipv4 && Arrays.stream(h.split("\\.")).anyMatch(o -> Integer.parseInt(o) > 255)) {
+                throw new IllegalArgumentException("'" + host + "' is not an IPv4 address");
+            }
+            try {
+                return new GeneralName(GeneralName.iPAddress, h);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'" + host + "' is not an IP address", e);
+            }
+        }
+        if (!h.matches("(?i)(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")) {
+            throw new IllegalArgumentException("'" + host + "' is not a DNS name or an IP address");
+        }
+        return new GeneralName(GeneralName.dNSName, h);
+    }
+
+    /** Every node certificate this PKI issued, oldest first. */
+    public List<IssuedNode> issuedNodes() throws IOException, GeneralSecurityException {
+        List<IssuedNode> nodes = new ArrayList<>();
+        Path folder = dir.resolve(NODES_DIR);
+        if (!Files.isDirectory(folder)) {
+            return nodes;
+        }
+        List<X509Certificate> certificates = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*.pem")) {
+            for (Path file : files) {
+                certificates.add(X509.certificate(Files.readAllBytes(file)));
+            }
+        }
+        certificates.sort(Comparator.comparing(X509Certificate::getNotBefore)
+                .thenComparing(X509Certificate::getSerialNumber));
+        for (X509Certificate c : certificates) {
+            List<String> hosts = new ArrayList<>();
+            if (c.getSubjectAlternativeNames() != null) {
+                c.getSubjectAlternativeNames().forEach(n -> hosts.add(String.valueOf(n.get(1))));
+            }
+            nodes.add(new IssuedNode(c.getSerialNumber(), X509.subject(c), hosts, c.getNotAfter().toInstant(),
+                    crl.getRevokedCertificate(c.getSerialNumber()) != null));
+        }
+        return nodes;
+    }
+
+    /**
      * Revokes a certificate this PKI issued and rewrites {@value #CRL_FILE} with every revocation so far.
      *
      * @param reason an RFC 5280 reason name ({@code keyCompromise}, {@code KEY_COMPROMISE}, {@code superseded},
@@ -270,7 +372,7 @@ public final class Pki {
     public X509CRL revoke(BigInteger serial, String reason) throws IOException, GeneralSecurityException {
         Objects.requireNonNull(serial, "serial");
         CRLReason crlReason = reason(reason);
-        if (!Files.isRegularFile(issuedFile(serial))) {
+        if (!Files.isRegularFile(issuedFile(serial)) && !Files.isRegularFile(nodeFile(serial))) {
             throw new IllegalArgumentException("this PKI issued no certificate with serial " + X509.hex(serial)
                     + " (see " + dir.resolve(ISSUED_DIR) + ")");
         }
@@ -315,6 +417,10 @@ public final class Pki {
     /** The CRL file (PEM). */
     public Path crlFile() {
         return dir.resolve(CRL_FILE);
+    }
+
+    private Path nodeFile(BigInteger serial) {
+        return dir.resolve(NODES_DIR).resolve(X509.hex(serial) + ".pem");
     }
 
     private Path issuedFile(BigInteger serial) {
