@@ -15,6 +15,7 @@ import io.weir.certification.broken.BlocksCaller;
 import io.weir.certification.broken.CompletesTwice;
 import io.weir.certification.broken.DropsFlush;
 import io.weir.certification.broken.EarlyAck;
+import io.weir.certification.broken.HoardsWrites;
 import io.weir.certification.broken.IgnoresStun;
 import io.weir.certification.broken.InventsRequests;
 import io.weir.certification.broken.LeaksPlaintext;
@@ -115,6 +116,14 @@ class CertifierTest {
                 Set.of("ack-semantics", "error-propagation"));
         assertTrue(evidence(r, "ack-semantics").contains("completed to the guest"), evidence(r, "ack-semantics"));
         assertTrue(evidence(r, "error-propagation").contains("WRITE["), evidence(r, "error-propagation"));
+    }
+
+    @Test
+    void writeBackCacheHoardingAcknowledgedWritesInMemoryFailsNonBlocking() {
+        Report r = expectFailures("hoards", FilterClass.CACHE, new HoardsWrites(), Map.of("mode", "write-back"),
+                Set.of("non-blocking"));
+        assertTrue(evidence(r, "non-blocking").contains("buffers acknowledged data in memory"),
+                evidence(r, "non-blocking"));
     }
 
     @Test

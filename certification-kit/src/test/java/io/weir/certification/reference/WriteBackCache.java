@@ -38,9 +38,20 @@ public class WriteBackCache implements FilterFactory {
     /** The most dirty blocks an instance holds. */
     public static final int MAX_DIRTY_BLOCKS = 64;
 
+    private final int maxDirtyBlocks;
+
+    public WriteBackCache() {
+        this(MAX_DIRTY_BLOCKS);
+    }
+
+    /** A cache that holds at most {@code maxDirtyBlocks} dirty blocks in memory. */
+    protected WriteBackCache(int maxDirtyBlocks) {
+        this.maxDirtyBlocks = maxDirtyBlocks;
+    }
+
     @Override
     public Filter create(FilterContext context) {
-        return new Instance(context);
+        return new Instance(context, maxDirtyBlocks);
     }
 
     private static final class Instance implements Filter {
@@ -55,9 +66,12 @@ public class WriteBackCache implements FilterFactory {
         private final List<IoChain> waitingForRoom = new ArrayList<>();
         private final Map<IoRequest, Map<Long, byte[]>> overlays = new java.util.concurrent.ConcurrentHashMap<>();
 
-        Instance(FilterContext context) {
+        private final int maxDirty;
+
+        Instance(FilterContext context, int maxDirty) {
             this.context = context;
             this.block = context.blockSize();
+            this.maxDirty = maxDirty;
         }
 
         @Override
@@ -111,7 +125,7 @@ public class WriteBackCache implements FilterFactory {
             IoRequest r = chain.request();
             boolean absorbed;
             synchronized (this) {
-                absorbed = dirty.size() + r.length() / block <= MAX_DIRTY_BLOCKS || r.length() / block > MAX_DIRTY_BLOCKS
+                absorbed = dirty.size() + r.length() / block <= maxDirty || r.length() / block > maxDirty
                         && dirty.isEmpty();
                 if (absorbed) {
                     ByteBuffer src = r.data().duplicate();

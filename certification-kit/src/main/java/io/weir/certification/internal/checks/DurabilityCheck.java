@@ -71,7 +71,9 @@ public final class DurabilityCheck implements Check {
         int flushes = 0;
         while (rounds < MAX_ROUNDS && (rounds < MIN_ROUNDS || System.nanoTime() < stop) && !out.failed()) {
             rounds++;
-            Station s = ctx.rig().open(diskId + "-r" + rounds, memory, Rig.Layout.standard());
+            // the same disk id every round: a power loss does not rename the disk, and a filter may keep state
+            // of its own (a cache device) under it
+            Station s = ctx.rig().open(diskId, memory, Rig.Layout.standard());
             boolean fua = s.disk().capabilities().contains(Capability.FUA);
             boolean flush = s.disk().capabilities().contains(Capability.FLUSH);
             try {
@@ -152,8 +154,7 @@ public final class DurabilityCheck implements Check {
                 }
             }
             memory = memory.reopen();
-            try (Station after = ctx.rig().open(diskId + "-r" + rounds + "-reopened", memory,
-                    Rig.Layout.standard())) {
+            try (Station after = ctx.rig().open(diskId, memory, Rig.Layout.standard())) {
                 for (int i = 0; i < UNITS; i++) {
                     Unit u = units[i];
                     if (!u.touched) {

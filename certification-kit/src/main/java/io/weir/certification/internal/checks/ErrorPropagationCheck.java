@@ -55,6 +55,7 @@ public final class ErrorPropagationCheck implements Check {
                 out.note("write-back cache: a failed write-back must fail the FLUSH that needed it");
                 IoStatus st = s.run(s.write((long) unit * Workload.UNIT, patterns.of(unit, 1), false));
                 out.expect(st != null && st.isOk(), "setup write completed with " + st);
+                unit++; // the reads below must miss what the cache now holds dirty, or they are rightly cache hits
                 cases.add(IoRequest.flush(s.tag()));
             } else {
                 cases.add(s.write((long) unit++ * Workload.UNIT, patterns.of(unit, 1), false));
