@@ -220,7 +220,9 @@ class CertifierTest {
     void candidateMissingAnEventDeadlineFailsDeadlinesAndIsFenced() {
         Report r = expectFailures("misses-deadline", FilterClass.INSPECTION, new MissesDeadline(), Map.of(),
                 Set.of("deadlines", "fault-free"));
-        assertTrue(evidence(r, "deadlines").contains("SNAPSHOT_PREPARE took the candidate"), evidence(r, "deadlines"));
+        // the core gives up at the deadline; whether the candidate's own 700 ms are observed by then is a race
+        assertTrue(evidence(r, "deadlines").contains("SNAPSHOT_PREPARE was not accepted")
+                && evidence(r, "deadlines").contains("missed the 500 ms deadline"), evidence(r, "deadlines"));
         assertTrue(evidence(r, "fault-free").contains("missed the 500 ms deadline of SNAPSHOT_PREPARE"),
                 evidence(r, "fault-free"));
     }

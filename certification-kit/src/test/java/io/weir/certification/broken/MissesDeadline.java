@@ -9,7 +9,7 @@ import io.weir.filter.IoRequest;
 
 /**
  * An INSPECTION filter that takes {@value #PREPARE_MILLIS} ms to prepare a snapshot, past the kit's 500 ms event
- * deadline; the core fences it. The kit's {@code deadlines} and {@code fault-free} checks fail.
+ * deadline, whether or not the core interrupts it there; the core fences it. The kit's {@code deadlines} and {@code fault-free} checks fail.
  */
 public final class MissesDeadline implements FilterFactory {
     /** How long SNAPSHOT_PREPARE takes. */
@@ -26,9 +26,17 @@ public final class MissesDeadline implements FilterFactory {
             @Override
             public void onEvent(ControlEvent event) {
                 if (event.kind() == ControlEvent.Kind.SNAPSHOT_PREPARE) {
-                    try {
-                        Thread.sleep(PREPARE_MILLIS);
-                    } catch (InterruptedException e) {
+                    // deaf to the core's interrupt at the deadline, as a filter busy writing back would be
+                    long end = System.nanoTime() + PREPARE_MILLIS * 1_000_000;
+                    boolean interrupted = false;
+                    while (System.nanoTime() < end) {
+                        try {
+                            Thread.sleep(Math.max(1, (end - System.nanoTime()) / 1_000_000));
+                        } catch (InterruptedException e) {
+                            interrupted = true;
+                        }
+                    }
+                    if (interrupted) {
                         Thread.currentThread().interrupt();
                     }
                 }
