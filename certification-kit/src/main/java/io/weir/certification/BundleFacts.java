@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.zip.ZipEntry;
 
@@ -20,7 +23,8 @@ import org.xml.sax.SAXException;
 /**
  * What the runtime will read from a built filter bundle, for a partner's build to check before shipping: the
  * bundle's name, version and declared filter classes ({@code Weir-Filter-Classes}), the packages it imports and
- * exports, and the filter factories its Declarative Services descriptions register.
+ * exports, the filter factories its Declarative Services descriptions register, and the setting keys its Metatype
+ * descriptions declare (which the runtime checks a filter's settings against).
  *
  * @param symbolicName    {@code Bundle-SymbolicName} without directives
  * @param version         {@code Bundle-Version}
@@ -28,9 +32,11 @@ import org.xml.sax.SAXException;
  * @param imports         package names of {@code Import-Package}
  * @param exports         package names of {@code Export-Package}
  * @param filters         the components that provide {@code io.weir.filter.FilterFactory}
+ * @param settings        per designated PID (a factory component's name), the attribute ids of its Metatype object
+ *                        class, in declaration order
  */
 public record BundleFacts(String symbolicName, String version, List<String> declaredClasses, List<String> imports,
-                          List<String> exports, List<FilterComponent> filters) {
+                          List<String> exports, List<FilterComponent> filters, Map<String, List<String>> settings) {
     private static final String FACTORY = "io.weir.filter.FilterFactory";
 
     public BundleFacts {
@@ -38,6 +44,7 @@ public record BundleFacts(String symbolicName, String version, List<String> decl
         imports = List.copyOf(imports);
         exports = List.copyOf(exports);
         filters = List.copyOf(filters);
+        settings = Map.copyOf(settings);
     }
 
     /**
@@ -72,9 +79,16 @@ public record BundleFacts(String symbolicName, String version, List<String> decl
                     filters.addAll(factories(in, jar + "!/" + xml));
                 }
             }
+            Map<String, List<String>> settings = new LinkedHashMap<>();
+            for (JarEntry e : file.stream().filter(e -> e.getName().startsWith("OSGI-INF/metatype/")
+                    && e.getName().endsWith(".xml")).toList()) {
+                try (InputStream in = file.getInputStream(e)) {
+                    settings.putAll(metatype(in, jar + "!/" + e.getName()));
+                }
+            }
             return new BundleFacts(first(names(main.getValue("Bundle-SymbolicName"))),
                     String.valueOf(main.getValue("Bundle-Version")), names(main.getValue("Weir-Filter-Classes")),
-                    names(main.getValue("Import-Package")), names(main.getValue("Export-Package")), filters);
+                    names(main.getValue("Import-Package")), names(main.getValue("Export-Package")), filters, settings);
         }
     }
 
@@ -82,17 +96,47 @@ public record BundleFacts(String symbolicName, String version, List<String> decl
         return values.isEmpty() ? "" : values.get(0);
     }
 
-    /** The filter factory components of one component description. */
-    private static List<FilterComponent> factories(InputStream xml, String where) throws IOException {
-        Document doc;
+    private static Document parse(InputStream xml, String where) throws IOException {
         try {
             DocumentBuilderFactory dbf = DocumentBuilderFactory.newInstance();
             dbf.setNamespaceAware(true);
             dbf.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            doc = dbf.newDocumentBuilder().parse(xml);
+            return dbf.newDocumentBuilder().parse(xml);
         } catch (ParserConfigurationException | SAXException e) {
-            throw new IOException(where + " is not a readable component description: " + e.getMessage(), e);
+            throw new IOException(where + " is not readable XML: " + e.getMessage(), e);
         }
+    }
+
+    /** Designated PID to attribute ids, from one Metatype description. */
+    private static Map<String, List<String>> metatype(InputStream xml, String where) throws IOException {
+        Document doc = parse(xml, where);
+        Map<String, List<String>> byOcd = new LinkedHashMap<>();
+        NodeList ocds = doc.getElementsByTagNameNS("*", "OCD");
+        for (int i = 0; i < ocds.getLength(); i++) {
+            Element ocd = (Element) ocds.item(i);
+            List<String> ids = new ArrayList<>();
+            NodeList ads = ocd.getElementsByTagNameNS("*", "AD");
+            for (int k = 0; k < ads.getLength(); k++) {
+                ids.add(((Element) ads.item(k)).getAttribute("id"));
+            }
+            byOcd.put(ocd.getAttribute("id"), ids);
+        }
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        NodeList designates = doc.getElementsByTagNameNS("*", "Designate");
+        for (int i = 0; i < designates.getLength(); i++) {
+            Element d = (Element) designates.item(i);
+            String pid = d.hasAttribute("pid") ? d.getAttribute("pid") : d.getAttribute("factoryPid");
+            NodeList objects = d.getElementsByTagNameNS("*", "Object");
+            for (int k = 0; k < objects.getLength(); k++) {
+                out.put(pid, byOcd.getOrDefault(((Element) objects.item(k)).getAttribute("ocdref"), List.of()));
+            }
+        }
+        return out;
+    }
+
+    /** The filter factory components of one component description. */
+    private static List<FilterComponent> factories(InputStream xml, String where) throws IOException {
+        Document doc = parse(xml, where);
         List<FilterComponent> out = new ArrayList<>();
         NodeList components = doc.getElementsByTagNameNS("*", "component");
         for (int i = 0; i < components.getLength(); i++) {

@@ -130,12 +130,16 @@ public final class Certifier {
         CheckContext context = new CheckContext(candidate, seed, budget, overheadBudget, new FaultLedger());
         List<Check> checks = checks();
         List<CheckResult> results = new ArrayList<>();
-        for (int i = 0; i < checks.size(); i++) {
-            Check check = checks.get(i);
-            listener.started(check.id(), i + 1, checks.size());
-            CheckResult result = runOne(check, context);
-            results.add(result);
-            listener.finished(result);
+        try {
+            for (int i = 0; i < checks.size(); i++) {
+                Check check = checks.get(i);
+                listener.started(check.id(), i + 1, checks.size());
+                CheckResult result = runOne(check, context);
+                results.add(result);
+                listener.finished(result);
+            }
+        } finally {
+            context.rig().close();
         }
         return new Report(candidate.filterName(), candidate.filterClass(), candidate.origin(), bundleSha256, started,
                 seed, results);

@@ -56,7 +56,13 @@ class BundleFactsTest {
                         "Import-Package", "io.weir.filter;version=\"[1.1,2)\",java.nio.file,org.osgi.service.component",
                         "Service-Component", "OSGI-INF/a.xml,OSGI-INF/b.xml"),
                 Map.of("OSGI-INF/a.xml", component("com.acme.Cache", "io.weir.filter.FilterFactory", "acme-cache", "CACHE"),
-                        "OSGI-INF/b.xml", component("com.acme.Other", "java.lang.Runnable", "x", "y")));
+                        "OSGI-INF/b.xml", component("com.acme.Other", "java.lang.Runnable", "x", "y"),
+                        "OSGI-INF/metatype/com.acme.Settings.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                + "<metatype:MetaData xmlns:metatype=\"http://www.osgi.org/xmlns/metatype/v1.2.0\">\n"
+                                + "  <OCD id=\"com.acme.Settings\" name=\"s\"><AD id=\"cache.size\" type=\"Long\"/>"
+                                + "<AD id=\"cache.mode\" type=\"String\"/></OCD>\n"
+                                + "  <Designate pid=\"com.acme.Cache\"><Object ocdref=\"com.acme.Settings\"/></Designate>\n"
+                                + "</metatype:MetaData>\n"));
         BundleFacts facts = BundleFacts.read(jar);
         assertEquals("com.acme.cache", facts.symbolicName());
         assertEquals("1.2.3", facts.version());
@@ -65,6 +71,7 @@ class BundleFactsTest {
         assertEquals(List.of("io.weir.filter", "org.osgi.service.component"), facts.frameworkImports());
         assertEquals(List.of(), facts.exports());
         assertEquals(List.of(new BundleFacts.FilterComponent("com.acme.Cache", "acme-cache", "CACHE")), facts.filters());
+        assertEquals(Map.of("com.acme.Cache", List.of("cache.size", "cache.mode")), facts.settings());
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.weir.certification.internal;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -11,6 +14,7 @@ import io.weir.backend.memory.MemoryBackend;
 import io.weir.certification.Candidate;
 import io.weir.certification.probe.ProbeFilterFactory;
 import io.weir.certification.probe.ProbeRecorder;
+import io.weir.vscsi.durable.AtomicFiles;
 import io.weir.filter.FilterClass;
 import io.weir.filter.FilterFactory;
 import io.weir.vscsi.DiskException;
@@ -57,6 +61,8 @@ public final class Rig {
     private final ProbeRecorder recorder = new ProbeRecorder();
     private final Map<FilterClass, ProbeFilterFactory> probes = new EnumMap<>(FilterClass.class);
     private final AtomicInteger disks = new AtomicInteger();
+    /** Sidecar directories of the run's disks, one per disk id (made at the first open, gone at {@link #close}). */
+    private Path sidecars;
 
     Rig(CheckContext context) {
         this.context = context;
@@ -79,6 +85,35 @@ public final class Rig {
     /** The classes probes stand for: every class but the candidate's. */
     public Set<FilterClass> probeClasses() {
         return probes.keySet();
+    }
+
+    /**
+     * The sidecar directory of disk {@code diskId}: the same whenever a disk of that id opens again (after a power
+     * loss, on a migration's destination), as the runtime keeps a disk's sidecars with the disk.
+     */
+    private synchronized Path sidecarDirectory(String diskId) throws DiskException {
+        try {
+            if (sidecars == null) {
+                sidecars = Files.createTempDirectory("weir-certification-sidecars-");
+            }
+            return Files.createDirectories(sidecars.resolve(diskId));
+        } catch (IOException e) {
+            throw new DiskException(DiskException.Reason.IO, "the kit cannot make a sidecar directory for disk '"
+                    + diskId + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Remove the run's sidecar directories. */
+    public synchronized void close() {
+        if (sidecars != null) {
+            try {
+                AtomicFiles.deleteTree(sidecars);
+            } catch (IOException e) {
+                System.getLogger("io.weir.certification").log(System.Logger.Level.WARNING,
+                        "could not remove " + sidecars + ": " + e.getMessage());
+            }
+            sidecars = null;
+        }
     }
 
     /** A fresh disk id for the running check. */
@@ -106,7 +141,7 @@ public final class Rig {
         Observation observation = new Observation();
         TapBackend tap = new TapBackend(memory, new java.util.concurrent.atomic.AtomicLong());
         Disks.Builder b = Disks.builder(diskId).backend(tap).deadline(layout.deadline())
-                .maxQueueDepth(layout.queueDepth());
+                .maxQueueDepth(layout.queueDepth()).sidecarDirectory(sidecarDirectory(diskId));
         if (layout.probes()) {
             for (ProbeFilterFactory p : probes.values()) {
                 b.filter(p.filterName(), p.filterClass(), p, Map.of());

@@ -310,7 +310,8 @@ public final class ControlEventsCheck implements Check {
             }
             expectAccepted(s.observation(), out, "migrate out");
         }
-        try (Station s = ctx.rig().open(diskId + "-in", memory.reopen(), Rig.Layout.standard())) {
+        // the destination opens the same disk (its storage and sidecars travel with it) with a fresh instance
+        try (Station s = ctx.rig().open(diskId, memory.reopen(), Rig.Layout.standard())) {
             try {
                 s.disk().deliver(Kind.MIGRATE_IN, Rig.DEADLINE);
             } catch (FilterRefusedException e) {

@@ -36,9 +36,9 @@ public final class NonBlockingCheck implements Check {
     static final Duration HARD_LIMIT = Duration.ofSeconds(1);
     private static final Duration SLOW_BACKEND = Duration.ofMillis(100);
     private static final int STALL_QUEUE_DEPTH = 16;
-    /** Writes sent while the backend stalls: 256 of 64 KiB, 16 MiB in all, four times the kit disk's capacity. */
-    private static final int STALL_WRITES = 256;
-    private static final int STALL_WRITE_BYTES = 64 << 10;
+    /** Writes sent while the backend stalls: 4096 of 4 KiB, 16 MiB in all, four times the kit disk's capacity. */
+    private static final int STALL_WRITES = 4096;
+    private static final int STALL_WRITE_BYTES = Workload.UNIT;
     /**
      * Heap a candidate may add while it acknowledges more than a queue depth of writes that nothing below has
      * completed: half the kit disk's capacity. One that keeps acknowledged data in memory holds up to the whole
