@@ -244,14 +244,14 @@ final class RequestHandler {
                 return new Reply(o);
             }
             case "filter.detach": {
-                r.onlyFields(Set.of("disk", "filter"));
-                return disk(disks.detachFilter(r.string("disk"), r.string("filter")));
+                r.onlyFields(Set.of("disk", "filter", "erase"));
+                return disk(disks.detachFilter(r.string("disk"), r.string("filter"), r.bool("erase", false)));
             }
             case "bundle.deploy": {
-                r.onlyFields(Set.of("path"));
+                r.onlyFields(Set.of("path", "certification"));
                 String path = absolutePath(r, "bundle.deploy");
                 JsonObject o = Json.ok();
-                o.add("bundle", Json.bundle(deployer().deploy(Path.of(path))));
+                o.add("bundle", Json.bundle(deployer().deploy(Path.of(path), certification(r))));
                 return new Reply(o);
             }
             case "bundle.upgrade":
@@ -284,9 +284,9 @@ final class RequestHandler {
 
     /** {@code bundle.upgrade}: streams one progress line per disk moved, then the whole result. */
     private Reply upgrade(Request r, Sink sink) throws AdminException, DeployException {
-        r.onlyFields(Set.of("path"));
+        r.onlyFields(Set.of("path", "certification"));
         String path = absolutePath(r, "bundle.upgrade");
-        BundleUpgrade up = deployer().upgrade(Path.of(path), move -> {
+        BundleUpgrade up = deployer().upgrade(Path.of(path), certification(r), move -> {
             JsonObject line = new JsonObject();
             line.add("progress", Json.move(move));
             try {
@@ -306,6 +306,15 @@ final class RequestHandler {
         o.add("stillServing", still);
         o.addProperty("previousRemoved", up.previousRemoved());
         return new Reply(o);
+    }
+
+    /** The optional {@code certification} field: filter settings for the deploy pipeline's certification step. */
+    private static Map<String, String> certification(Request r) throws AdminException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        if (r.has("certification")) {
+            r.scalarMap("certification").forEach((k, v) -> out.put(k, String.valueOf(v)));
+        }
+        return out;
     }
 
     private static String absolutePath(Request r, String op) throws AdminException {

@@ -45,8 +45,20 @@ public interface DiskService {
     record Reconfigured(DiskInfo disk, Optional<SwapReport> swap) {
     }
 
-    /** Detach a filter from a disk; on a live disk this stuns it briefly. */
-    DiskInfo detachFilter(String id, String filterName) throws DiskException;
+    /** Detach a filter from a disk; on a live disk this stuns it briefly. Same as {@code detachFilter(id, filterName, false)}. */
+    default DiskInfo detachFilter(String id, String filterName) throws DiskException {
+        return detachFilter(id, filterName, false);
+    }
+
+    /**
+     * Detach a filter from a disk; on a live disk this stuns it briefly. The filter's sidecar goes with it. A filter
+     * that changes how data is stored (ENCRYPTION, COMPRESSION, or one whose class is unknown because it is not
+     * installed and that keeps a sidecar) cannot leave a disk that holds data unless {@code eraseData}: the guest
+     * would read what the filter stored, and its keys or maps would be gone, so the data is lost.
+     *
+     * @throws DiskException REFUSED when the data would be lost and {@code eraseData} is false
+     */
+    DiskInfo detachFilter(String id, String filterName, boolean eraseData) throws DiskException;
 
     /**
      * Move every disk that uses {@code filterName} onto the newest installed version of it (highest bundle

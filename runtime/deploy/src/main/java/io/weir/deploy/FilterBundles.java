@@ -2,6 +2,7 @@ package io.weir.deploy;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -22,7 +23,16 @@ public interface FilterBundles {
      * @throws DeployException {@link DeployException.Reason#REFUSED} with every reason when the pipeline refuses
      *         it; the bundle is not installed and the refusal is kept in {@link #list()} too
      */
-    DeployedBundle deploy(Path bundleJar) throws DeployException;
+    default DeployedBundle deploy(Path bundleJar) throws DeployException {
+        return deploy(bundleJar, Map.of());
+    }
+
+    /**
+     * {@link #deploy(Path)}, with the filter settings the certification step runs the bundle's filters with (a
+     * filter that needs settings, such as a keystore, cannot be certified without them). They are kept with the
+     * deployment, so a start that must certify the bundle again uses them too.
+     */
+    DeployedBundle deploy(Path bundleJar, Map<String, String> certification) throws DeployException;
 
     /**
      * Upgrade a deployed bundle on live disks. The new file must carry the same symbolic name and a higher
@@ -36,7 +46,13 @@ public interface FilterBundles {
      *         no bundle of that name is deployed; INVALID when the version is not higher, or the new version does
      *         not provide a filter the old one provides
      */
-    BundleUpgrade upgrade(Path bundleJar, Consumer<FilterMove> progress) throws DeployException;
+    default BundleUpgrade upgrade(Path bundleJar, Consumer<FilterMove> progress) throws DeployException {
+        return upgrade(bundleJar, Map.of(), progress);
+    }
+
+    /** {@link #upgrade(Path, Consumer)}, certifying the new version with {@code certification} settings. */
+    BundleUpgrade upgrade(Path bundleJar, Map<String, String> certification, Consumer<FilterMove> progress)
+            throws DeployException;
 
     /** Deployed and refused bundles, sorted by symbolic name, with their last verdict. */
     List<DeployedBundle> list();

@@ -62,17 +62,33 @@ final class FilterCommand implements Runnable {
         }
     }
 
-    @Command(name = "deploy", mixinStandardHelpOptions = true,
-            description = "Deploy a signed filter bundle: verify its signature, check its classes against the signer's"
-                    + " entitlement and its code against the partner limits, then install and start it.")
-    static final class Deploy extends ClientCommand {
+    /** A command taking a bundle file and the settings its certification runs with: deploy and upgrade. */
+    abstract static class BundleCommand extends ClientCommand {
         @Parameters(index = "0", paramLabel = "BUNDLE.jar")
         java.nio.file.Path bundle;
 
+        @Option(names = "--certify-config", paramLabel = "KEY=VALUE",
+                description = "A filter setting the certification step runs the bundle's filters with (for filters that"
+                        + " need one, e.g. a keystore); repeat for more. Kept for later starts.")
+        Map<String, String> certification = new LinkedHashMap<>();
+
+        JsonObject request(String op) {
+            JsonObject req = AdminClient.op(op);
+            req.addProperty("path", bundle.toAbsolutePath().toString());
+            JsonObject c = new JsonObject();
+            certification.forEach(c::addProperty);
+            req.add("certification", c);
+            return req;
+        }
+    }
+
+    @Command(name = "deploy", mixinStandardHelpOptions = true,
+            description = "Deploy a signed filter bundle: verify its signature, check its classes against the signer's"
+                    + " entitlement and its code against the partner limits, then install and start it.")
+    static final class Deploy extends BundleCommand {
         @Override
         public Integer call() throws WeirException {
-            JsonObject req = AdminClient.op("bundle.deploy");
-            req.addProperty("path", bundle.toAbsolutePath().toString());
+            JsonObject req = request("bundle.deploy");
             JsonObject b;
             try {
                 b = call(req).getAsJsonObject("bundle");
@@ -95,14 +111,10 @@ final class FilterCommand implements Runnable {
                     + " its state over; requests are parked for the stall, none fails). A disk whose swap fails keeps the"
                     + " old instance. The old version is removed once no disk uses it; run the command again to retry.",
                 "Exit code 0 when every disk moved, 1 otherwise."})
-    static final class Upgrade extends ClientCommand {
-        @Parameters(index = "0", paramLabel = "BUNDLE.jar")
-        java.nio.file.Path bundle;
-
+    static final class Upgrade extends BundleCommand {
         @Override
         public Integer call() throws WeirException {
-            JsonObject req = AdminClient.op("bundle.upgrade");
-            req.addProperty("path", bundle.toAbsolutePath().toString());
+            JsonObject req = request("bundle.upgrade");
             JsonObject r;
             try {
                 r = call(req, move -> {
@@ -229,11 +241,16 @@ final class FilterCommand implements Runnable {
         @Parameters(index = "1", paramLabel = "FILTER")
         String filter;
 
+        @Option(names = "--erase", description = "Detach even a filter that stores the disk's data in a form only it"
+                + " reads (ENCRYPTION, COMPRESSION): the data on the disk is lost.")
+        boolean erase;
+
         @Override
         public Integer call() throws WeirException {
             JsonObject req = AdminClient.op("filter.detach");
             req.addProperty("disk", disk);
             req.addProperty("filter", filter);
+            req.addProperty("erase", erase);
             JsonObject d = call(req).getAsJsonObject("disk");
             out().println("detached " + filter + " from disk " + disk + "; stack: " + Render.names(d.getAsJsonArray("stack"), "name"));
             out().flush();

@@ -78,27 +78,6 @@ class LiveSwapIT extends WeirProcessTest {
         return out;
     }
 
-    /** The python that has the libnbd binding: the system's, when the PATH's lacks it. */
-    private static String python() throws Exception {
-        for (String candidate : List.of("/usr/bin/python3", "python3")) {
-            try {
-                Process p = new ProcessBuilder(candidate, "-c", "import nbd").redirectErrorStream(true).start();
-                if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    return candidate;
-                }
-            } catch (java.io.IOException absent) {
-                // try the next
-            }
-        }
-        return null;
-    }
-
-    private JsonObject admin(JsonObject request) throws Exception {
-        try (AdminClient c = AdminClient.connect(dataDir)) {
-            return c.call(request, null);
-        }
-    }
-
     private JsonObject configure(String disk, String filter, String key, String value) throws Exception {
         JsonObject req = AdminClient.op("filter.configure");
         req.addProperty("disk", disk);
@@ -147,7 +126,7 @@ class LiveSwapIT extends WeirProcessTest {
         pb.redirectError(work.resolve("load.err").toFile());
         Process client = pb.start();
         try {
-            awaitGuestIo();
+            awaitGuestIo("d");
             List<Double> stalls = new ArrayList<>();
             for (int i = 0; i < SWAPS; i++) {
                 JsonObject r = configure("d", "tap", "round", String.valueOf(i));
@@ -202,18 +181,4 @@ class LiveSwapIT extends WeirProcessTest {
         assertFalse(r.get("writes").getAsLong() == 0 || r.get("reads").getAsLong() == 0, out);
     }
 
-    /** Wait until the client's requests reach the disk. */
-    private void awaitGuestIo() throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(PATIENCE_SECONDS);
-        while (System.nanoTime() < end) {
-            JsonObject req = AdminClient.op("disk.info");
-            req.addProperty("id", "d");
-            JsonObject stats = admin(req).getAsJsonObject("disk").getAsJsonObject("stats");
-            if (stats.get("completed").getAsLong() > 1000) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the NBD client's requests never reached disk d");
-    }
 }

@@ -172,6 +172,43 @@ abstract class WeirProcessTest {
         return "absent";
     }
 
+    /** The python that has the libnbd binding (the system's, when the PATH's lacks it), or null. */
+    static String python() throws InterruptedException {
+        for (String candidate : List.of("/usr/bin/python3", "python3")) {
+            try {
+                Process p = new ProcessBuilder(candidate, "-c", "import nbd").redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                    return candidate;
+                }
+            } catch (IOException absent) {
+                // try the next
+            }
+        }
+        return null;
+    }
+
+    /** One admin request over the runtime's socket, in this process. */
+    com.google.gson.JsonObject admin(com.google.gson.JsonObject request) throws Exception {
+        try (AdminClient c = AdminClient.connect(dataDir)) {
+            return c.call(request, null);
+        }
+    }
+
+    /** Wait until a client's requests reach {@code disk} (over a thousand completed). */
+    void awaitGuestIo(String disk) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(PATIENCE_SECONDS);
+        while (System.nanoTime() < end) {
+            com.google.gson.JsonObject req = AdminClient.op("disk.info");
+            req.addProperty("id", disk);
+            if (admin(req).getAsJsonObject("disk").getAsJsonObject("stats").get("completed").getAsLong() > 1000) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the NBD client's requests never reached disk " + disk);
+    }
+
     static void deleteTree(Path dir) throws IOException {
         if (dir == null || !Files.exists(dir)) {
             return;

@@ -80,6 +80,21 @@ public final class DevelopmentPki {
                 java.time.Clock.systemUTC());
     }
 
+    /**
+     * The development verifier's verdict on a copy of {@code jar} re-signed by the development partner: what a partner
+     * shipping that bundle would get (for a vendor-only class, VENDOR_ONLY). The copy is made in a temporary file and
+     * deleted.
+     */
+    public static Verdict verifyAsPartner(Path dir, Path jar) throws IOException, GeneralSecurityException {
+        Path copy = Files.createTempFile(jar.toAbsolutePath().getParent(), "partner-copy-", ".jar");
+        try {
+            BundleSigner.resign(jar, copy, partner(dir));
+            return verifier(dir).verify(copy);
+        } finally {
+            Files.deleteIfExists(copy);
+        }
+    }
+
     /** A deterministic generator: the same seed gives the same keys and serials on every JVM. */
     private static SecureRandom seeded() throws NoSuchAlgorithmException {
         SecureRandom random = SecureRandom.getInstance("SHA1PRNG");

@@ -134,7 +134,7 @@ public final class FakeDiskService implements DiskService {
     }
 
     @Override
-    public synchronized DiskInfo detachFilter(String id, String filterName) throws DiskException {
+    public synchronized DiskInfo detachFilter(String id, String filterName, boolean eraseData) throws DiskException {
         DiskSpec spec = info(id).spec();
         List<FilterAttachment> filters = new ArrayList<>(spec.filters());
         if (!filters.removeIf(f -> f.filterName().equals(filterName))) {

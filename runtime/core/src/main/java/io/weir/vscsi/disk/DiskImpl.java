@@ -225,6 +225,11 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         return blank;
     }
 
+    /** Whether a disk that is not open is still blank, by the marker in its sidecar directory. */
+    public static boolean markedBlank(Path sidecarDirectory) {
+        return sidecarDirectory != null && Files.exists(sidecarDirectory.resolve(BLANK_MARKER));
+    }
+
     @Override
     public IoStatus beforeModify() {
         if (!blank) {

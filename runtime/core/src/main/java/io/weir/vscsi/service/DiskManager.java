@@ -573,13 +573,16 @@ public final class DiskManager implements DiskService {
     }
 
     @Override
-    public DiskInfo detachFilter(String id, String filterName) throws DiskException {
+    public DiskInfo detachFilter(String id, String filterName, boolean eraseData) throws DiskException {
         lock.lock();
         try {
             requireActive();
             Managed m = managed(id);
             if (!uses(m.spec, filterName)) {
                 throw new DiskException(Reason.NOT_FOUND, "disk '" + id + "' has no filter '" + filterName + "'");
+            }
+            if (!eraseData) {
+                guardStoredData(m, filterName);
             }
             List<FilterAttachment> next = new ArrayList<>(m.spec.filters());
             next.removeIf(f -> f.filterName().equals(filterName));
@@ -600,6 +603,25 @@ public final class DiskManager implements DiskService {
                     + "' detached but its sidecar could not be removed: " + e.getMessage(), e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Refuse to detach a filter whose removal would leave the disk's data unreadable (see DiskService). */
+    private void guardStoredData(Managed m, String filterName) throws DiskException {
+        Path sidecars = diskDirectory(m.spec.id()).resolve("sidecars");
+        boolean blank = m.open != null ? m.open.blank() : DiskImpl.markedBlank(sidecars);
+        if (blank) {
+            return;
+        }
+        FactoryEntry e = m.serving.containsKey(filterName) ? m.serving.get(filterName) : preferred(filterName);
+        FilterClass c = e == null ? null : e.filterClass();
+        boolean storesData = c == FilterClass.ENCRYPTION || c == FilterClass.COMPRESSION
+                || c == null && Files.exists(sidecars.resolve(filterName + ".sidecar"));
+        if (storesData) {
+            throw new DiskException(Reason.REFUSED, "disk '" + m.spec.id() + "' holds data stored through filter '"
+                    + filterName + "' (" + (c == null ? "not installed, class unknown, keeps a sidecar" : c) + "):"
+                    + " detaching it leaves the guest reading what the filter stored and deletes its sidecar (keys,"
+                    + " maps), so the data is lost; detach with erase to accept that");
         }
     }
 

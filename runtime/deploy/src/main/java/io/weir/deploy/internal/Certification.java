@@ -45,14 +45,19 @@ final class Certification {
         return java != null && launcherJar != null && Files.isRegularFile(Path.of(launcherJar));
     }
 
-    /** Certify {@code jar}; the reports go to {@code reportDir} (replaced). */
-    Outcome certify(Path jar, Path reportDir) {
+    /** Certify {@code jar} with the filter settings {@code settings}; the reports go to {@code reportDir} (replaced). */
+    Outcome certify(Path jar, Path reportDir, java.util.Map<String, String> settings) {
         if (!available()) {
             return new Outcome(false, List.of("certification: the certification kit is not available to this runtime"
                     + " (it runs through the weir launcher; framework properties weir.launcher.java and weir.launcher.jar)"));
         }
-        List<String> command = List.of(java, "-jar", launcherJar, "certify", "--report-dir", reportDir.toString(),
-                "--budget", budgetMillis + "ms", jar.toString());
+        List<String> command = new ArrayList<>(List.of(java, "-jar", launcherJar, "certify", "--report-dir",
+                reportDir.toString(), "--budget", budgetMillis + "ms"));
+        new java.util.TreeMap<>(settings).forEach((k, v) -> {
+            command.add("--config");
+            command.add(k + "=" + v);
+        });
+        command.add(jar.toString());
         Path log = reportDir.resolve("certify.log");
         try {
             Registry.deleteTree(reportDir);

@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -149,8 +150,9 @@ public final class DeployComponent implements FilterBundles {
     // ---- FilterBundles ------------------------------------------------------------------------------
 
     @Override
-    public DeployedBundle deploy(Path source) throws DeployException {
-        return staged(source, "deploy", this::admit);
+    public DeployedBundle deploy(Path source, Map<String, String> certification) throws DeployException {
+        Map<String, String> settings = Map.copyOf(certification);
+        return staged(source, "deploy", (staged, fileName) -> admit(staged, fileName, settings));
     }
 
     /** What runs on a staged copy of a bundle file, under the lock. */
@@ -248,12 +250,15 @@ public final class DeployComponent implements FilterBundles {
     }
 
     @Override
-    public BundleUpgrade upgrade(Path source, Consumer<FilterMove> progress) throws DeployException {
+    public BundleUpgrade upgrade(Path source, Map<String, String> certification, Consumer<FilterMove> progress)
+            throws DeployException {
+        Map<String, String> settings = Map.copyOf(certification);
         return staged(source, "upgrade with", (staged, fileName) ->
-                upgradeFrom(staged, fileName, progress == null ? m -> { } : progress));
+                upgradeFrom(staged, fileName, settings, progress == null ? m -> { } : progress));
     }
 
-    private BundleUpgrade upgradeFrom(Path staged, String fileName, Consumer<FilterMove> progress)
+    private BundleUpgrade upgradeFrom(Path staged, String fileName, Map<String, String> settings,
+                                      Consumer<FilterMove> progress)
             throws IOException, BundleException, DeployException {
         Judgement j = pipeline.judge(staged);
         java.time.Instant now = java.time.Instant.now();
@@ -283,7 +288,7 @@ public final class DeployComponent implements FilterBundles {
             throw new DeployException(Reason.INVALID, "'" + name + "' " + current.version() + " is deployed; an"
                     + " upgrade needs a higher Bundle-Version, " + fileName + " has " + j.version());
         }
-        Certification.Outcome certified = certification.certify(staged, registry.reportFolder(name, j.sha256()));
+        Certification.Outcome certified = certification.certify(staged, registry.reportFolder(name, j.sha256()), settings);
         if (!certified.passed()) {
             LOG.log(System.Logger.Level.WARNING, "upgrade refused " + fileName + ": " + String.join("; ", certified.lines()));
             throw refused(describe(j, fileName), certified.lines());
@@ -294,7 +299,7 @@ public final class DeployComponent implements FilterBundles {
         Files.createDirectories(registry.bundleFolder());
         Files.move(staged, stored, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         AtomicFiles.forceDirectory(registry.bundleFolder());
-        Entry next = Entry.of(j, file, BundleState.ACTIVE, now, fileName);
+        Entry next = Entry.of(j, file, BundleState.ACTIVE, now, fileName).withCertification(settings);
         List<String> failure = install(next, stored);
         if (!failure.isEmpty()) {
             AtomicFiles.delete(stored);
@@ -420,7 +425,8 @@ public final class DeployComponent implements FilterBundles {
         return staged;
     }
 
-    private DeployedBundle admit(Path staged, String fileName) throws IOException, DeployException {
+    private DeployedBundle admit(Path staged, String fileName, Map<String, String> settings)
+            throws IOException, DeployException {
         Judgement j = pipeline.judge(staged);
         java.time.Instant now = java.time.Instant.now();
         if (!j.accepted()) {
@@ -436,7 +442,8 @@ public final class DeployComponent implements FilterBundles {
             throw new DeployException(Reason.EXISTS, "bundle '" + j.symbolicName() + "' " + existing.version()
                     + " is deployed already (" + existing.state() + "); undeploy it first");
         }
-        Certification.Outcome certified = certification.certify(staged, registry.reportFolder(j.symbolicName(), j.sha256()));
+        Certification.Outcome certified = certification.certify(staged, registry.reportFolder(j.symbolicName(), j.sha256()),
+                settings);
         if (!certified.passed()) {
             registry.putRefusal(Entry.of(j, "", BundleState.REFUSED, now, fileName).with(BundleState.REFUSED, now,
                     certified.lines()));
@@ -449,7 +456,7 @@ public final class DeployComponent implements FilterBundles {
         Files.createDirectories(registry.bundleFolder());
         Files.move(staged, stored, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         AtomicFiles.forceDirectory(registry.bundleFolder());
-        Entry entry = Entry.of(j, file, BundleState.ACTIVE, now, fileName);
+        Entry entry = Entry.of(j, file, BundleState.ACTIVE, now, fileName).withCertification(settings);
         List<String> failure = install(entry, stored);
         if (!failure.isEmpty()) {
             AtomicFiles.delete(stored);
@@ -527,7 +534,7 @@ public final class DeployComponent implements FilterBundles {
                             e.sha256());
                     if (certified.isEmpty()) {
                         Certification.Outcome again = certification.certify(stored,
-                                registry.reportFolder(e.symbolicName(), e.sha256()));
+                                registry.reportFolder(e.symbolicName(), e.sha256()), e.certification());
                         certified = again.passed() ? again.lines() : List.of();
                         if (!again.passed()) {
                             why = again.lines();
@@ -537,7 +544,8 @@ public final class DeployComponent implements FilterBundles {
                             continue;
                         }
                     }
-                    e = Entry.of(j.withChecks(certified), e.file(), BundleState.ACTIVE, now, e.symbolicName());
+                    e = Entry.of(j.withChecks(certified), e.file(), BundleState.ACTIVE, now, e.symbolicName())
+                            .withCertification(e.certification());
                     why = install(e, stored);
                 }
             }

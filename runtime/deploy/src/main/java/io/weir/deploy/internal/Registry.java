@@ -196,6 +196,9 @@ final class Registry {
         o.addProperty("state", e.state().name());
         o.addProperty("judgedAt", e.judgedAt().toString());
         o.add("verdict", strings(e.verdict()));
+        JsonObject settings = new JsonObject();
+        new TreeMap<>(e.certification()).forEach(settings::addProperty);
+        o.add("certification", settings);
         return o;
     }
 
@@ -205,7 +208,16 @@ final class Registry {
                 o.get("signerRole").getAsString(), classes(o.getAsJsonArray("declared")),
                 classes(o.getAsJsonArray("allowed")), list(o.getAsJsonArray("filters")),
                 BundleState.valueOf(o.get("state").getAsString()), Instant.parse(o.get("judgedAt").getAsString()),
-                list(o.getAsJsonArray("verdict")));
+                list(o.getAsJsonArray("verdict")), settings(o.getAsJsonObject("certification")));
+    }
+
+    /** Certification settings; absent in registries written before they existed. */
+    private static Map<String, String> settings(JsonObject o) {
+        Map<String, String> out = new TreeMap<>();
+        if (o != null) {
+            o.entrySet().forEach(e -> out.put(e.getKey(), e.getValue().getAsString()));
+        }
+        return out;
     }
 
     private static JsonArray strings(Collection<String> values) {
