@@ -14,6 +14,8 @@ import java.util.stream.Collectors;
 import io.weir.certification.broken.BlocksCaller;
 import io.weir.certification.broken.CompletesTwice;
 import io.weir.certification.broken.DropsFlush;
+import io.weir.certification.broken.AcksBeforeReplica;
+import io.weir.certification.broken.DropsWhileCut;
 import io.weir.certification.broken.EarlyAck;
 import io.weir.certification.broken.HoardsWrites;
 import io.weir.certification.broken.IgnoresStun;
@@ -22,6 +24,7 @@ import io.weir.certification.broken.LeaksPlaintext;
 import io.weir.certification.broken.MissesDeadline;
 import io.weir.certification.broken.SwallowsErrors;
 import io.weir.certification.reference.PassThroughFilter;
+import io.weir.certification.reference.MirrorReplication;
 import io.weir.certification.reference.WriteBackCache;
 import io.weir.certification.reference.XorEncryption;
 import io.weir.filter.FilterClass;
@@ -116,6 +119,36 @@ class CertifierTest {
                 Set.of("ack-semantics", "error-propagation"));
         assertTrue(evidence(r, "ack-semantics").contains("completed to the guest"), evidence(r, "ack-semantics"));
         assertTrue(evidence(r, "error-propagation").contains("WRITE["), evidence(r, "error-propagation"));
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"sync", "async"})
+    void replicationWithAReplicaHarnessPassesReplicaSemantics(String mode) {
+        MirrorReplication mirror = new MirrorReplication();
+        Report r = Certifier.forCandidate(new Candidate("mirror-" + mode, FilterClass.REPLICATION, mirror,
+                Map.of("mode", mode), "test").withReplica(mirror)).budget(Duration.ofMillis(200)).seed(3).run();
+        assertEquals(Set.of(), failed(r), explain(r));
+        assertEquals(Verdict.PASS, r.check("replica-semantics").verdict(), explain(r));
+        assertTrue(evidence(r, "replica-semantics").contains("caught up"), evidence(r, "replica-semantics"));
+    }
+
+    @Test
+    void synchronousReplicationAcknowledgingWithoutTheReplicaFailsReplicaSemantics() {
+        AcksBeforeReplica f = new AcksBeforeReplica();
+        Report r = Certifier.forCandidate(new Candidate("acks-early", FilterClass.REPLICATION, f, Map.of("mode", "sync"),
+                "test").withReplica(f)).budget(Duration.ofMillis(200)).seed(3).run();
+        assertEquals(Set.of("replica-semantics"), failed(r), explain(r));
+        assertTrue(evidence(r, "replica-semantics").contains("completed, but the replica holds"),
+                evidence(r, "replica-semantics"));
+    }
+
+    @Test
+    void asynchronousReplicationDroppingWritesWhileCutFailsReplicaSemantics() {
+        DropsWhileCut f = new DropsWhileCut();
+        Report r = Certifier.forCandidate(new Candidate("drops", FilterClass.REPLICATION, f, Map.of("mode", "async"),
+                "test").withReplica(f)).budget(Duration.ofMillis(200)).seed(3).run();
+        assertEquals(Set.of("replica-semantics"), failed(r), explain(r));
+        assertTrue(evidence(r, "replica-semantics").contains("did not catch up"), evidence(r, "replica-semantics"));
     }
 
     @Test

@@ -70,4 +70,23 @@ public final class CheckContext {
         Object v = candidate.config().get(key);
         return v == null ? fallback : v.toString().trim().toLowerCase(java.util.Locale.ROOT);
     }
+
+    /**
+     * The candidate's mode, lower case: the value of key {@code mode}, else of the one key ending in {@code .mode}
+     * (a filter's own namespaced key, such as {@code cache.mode} or {@code replication.mode}), else {@code fallback}.
+     */
+    public String mode(String fallback) {
+        String key = modeKey();
+        return key == null ? fallback : config(key, fallback);
+    }
+
+    /** The key {@link #mode} read, or null when the candidate sets none. */
+    public String modeKey() {
+        if (candidate.config().containsKey("mode")) {
+            return "mode";
+        }
+        java.util.List<String> keys = candidate.config().keySet().stream().filter(k -> k.endsWith(".mode")).sorted()
+                .toList();
+        return keys.size() == 1 ? keys.get(0) : null;
+    }
 }

@@ -52,9 +52,11 @@ public final class AckSemanticsCheck implements Check {
         FilterClass c = ctx.candidate().filterClass();
         switch (c) {
             case CACHE -> {
-                String mode = ctx.config(MODE, WRITE_THROUGH);
-                out.note("CACHE in mode '" + mode + "' (configuration key '" + MODE + "'"
-                        + (ctx.candidate().config().containsKey(MODE) ? "" : ", not set: write-through assumed") + ")");
+                String mode = ctx.mode(WRITE_THROUGH);
+                String key = ctx.modeKey();
+                out.note("CACHE in mode '" + mode + "' (" + (key == null
+                        ? "no key 'mode' or '*.mode' set: write-through assumed" : "configuration key '" + key + "'")
+                        + ")");
                 if (mode.equals(WRITE_THROUGH)) {
                     writeThrough(ctx, out, "a write-through cache");
                 } else if (!mode.equals(WRITE_BACK)) {
@@ -64,7 +66,7 @@ public final class AckSemanticsCheck implements Check {
                 out.note("FLUSH and FUA durability of cached writes is checked by 'durability'");
             }
             case REPLICATION -> {
-                out.note("REPLICATION in mode '" + ctx.config(MODE, "unset") + "': in every mode a write completes only "
+                out.note("REPLICATION in mode '" + ctx.mode("unset") + "': in every mode a write completes only "
                         + "after the local write completed; what the replica must hold is 'replica-semantics'");
                 writeThrough(ctx, out, "a replication filter");
             }

@@ -46,7 +46,7 @@ public final class ErrorPropagationCheck implements Check {
         Patterns patterns = new Patterns(ctx.seed(), Workload.UNIT);
         FilterClass mine = ctx.candidate().filterClass();
         boolean writeBack = mine == FilterClass.CACHE
-                && !ctx.config(AckSemanticsCheck.MODE, "write-through").equals("write-through");
+                && !ctx.mode("write-through").equals("write-through");
         try (Station s = ctx.rig().open(diskId, memory, Rig.Layout.standard())) {
             List<IoRequest> cases = new ArrayList<>();
             int unit = 100;
