@@ -14,6 +14,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
 import io.weir.deploy.FilterBundles;
+import io.weir.deploy.ServiceSettings;
 import io.weir.vscsi.DiskService;
 
 /**
@@ -38,6 +39,9 @@ public final class AdminComponent {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile FilterBundles bundles;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ServiceSettings settings;
+
     @Activate
     public AdminComponent(BundleContext context, @Reference DiskService disks) throws IOException {
         String dataDir = context.getProperty(DATA_DIR);
@@ -51,7 +55,7 @@ public final class AdminComponent {
         }
         long started = parseStart(context.getProperty(STARTED));
         Bundle system = context.getBundle(0);
-        RequestHandler handler = new RequestHandler(disks, () -> bundles, new RequestHandler.RuntimeInfo(version, started,
+        RequestHandler handler = new RequestHandler(disks, () -> bundles, () -> settings, new RequestHandler.RuntimeInfo(version, started,
                 Path.of(dataDir).toAbsolutePath().toString(), socket.toAbsolutePath().toString(), () -> stop(system)));
         server = new AdminServer(socket, handler);
         server.start();

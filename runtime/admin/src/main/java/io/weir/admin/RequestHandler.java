@@ -33,6 +33,7 @@ import io.weir.admin.load.Progress;
 import io.weir.deploy.BundleUpgrade;
 import io.weir.deploy.DeployException;
 import io.weir.deploy.FilterBundles;
+import io.weir.deploy.ServiceSettings;
 import io.weir.vscsi.DiskException;
 import io.weir.vscsi.DiskInfo;
 import io.weir.vscsi.DiskService;
@@ -48,7 +49,7 @@ final class RequestHandler {
     /** Ops in the order {@code status} lists them. */
     static final List<String> OPS = List.of("status", "disk.create", "disk.list", "disk.info", "disk.grow",
             "disk.delete", "filter.list", "filter.attach", "filter.configure", "filter.detach", "bundle.deploy", "bundle.upgrade",
-            "bundle.list", "bundle.undeploy", "io", "shutdown");
+            "bundle.list", "bundle.undeploy", "settings.set", "settings.delete", "settings.list", "io", "shutdown");
 
     private static final System.Logger LOG = System.getLogger("io.weir.admin");
     private static final int MAX_NESTING = 32;
@@ -80,6 +81,7 @@ final class RequestHandler {
 
     private final DiskService disks;
     private final Supplier<FilterBundles> bundles;
+    private final Supplier<ServiceSettings> settings;
     private final RuntimeInfo runtime;
     /** Running load generators by disk id; guarded by itself. */
     private final Map<String, List<Load>> loads = new HashMap<>();
@@ -90,13 +92,18 @@ final class RequestHandler {
     private volatile boolean closed;
 
     RequestHandler(DiskService disks, RuntimeInfo runtime) {
-        this(disks, () -> null, runtime);
+        this(disks, () -> null, () -> null, runtime);
     }
 
-    /** @param bundles the deploy pipeline, or null while none is available */
-    RequestHandler(DiskService disks, Supplier<FilterBundles> bundles, RuntimeInfo runtime) {
+    /**
+     * @param bundles  the deploy pipeline, or null while none is available
+     * @param settings the service settings, or null while none are available
+     */
+    RequestHandler(DiskService disks, Supplier<FilterBundles> bundles, Supplier<ServiceSettings> settings,
+            RuntimeInfo runtime) {
         this.disks = disks;
         this.bundles = bundles;
+        this.settings = settings;
         this.runtime = runtime;
     }
 
@@ -269,6 +276,28 @@ final class RequestHandler {
                 deployer().undeploy(r.string("name"));
                 return new Reply(Json.ok());
             }
+            case "settings.set": {
+                r.onlyFields(Set.of("pid", "settings"));
+                Map<String, String> values = new java.util.TreeMap<>();
+                r.scalarMap("settings").forEach((k, v) -> values.put(k, String.valueOf(v)));
+                JsonObject o = Json.ok();
+                o.addProperty("pid", r.string("pid"));
+                o.add("settings", Json.strings(settings().set(r.string("pid"), values)));
+                return new Reply(o);
+            }
+            case "settings.delete": {
+                r.onlyFields(Set.of("pid"));
+                settings().delete(r.string("pid"));
+                return new Reply(Json.ok());
+            }
+            case "settings.list": {
+                r.onlyFields(Set.of());
+                JsonObject all = new JsonObject();
+                settings().list().forEach((pid, values) -> all.add(pid, Json.strings(values)));
+                JsonObject o = Json.ok();
+                o.add("settings", all);
+                return new Reply(o);
+            }
             case "io":
                 return io(r, sink);
             case "shutdown":
@@ -323,6 +352,15 @@ final class RequestHandler {
             throw r.invalid("field 'path' of " + op + " must be an absolute path, got '" + Json.oneLine(path) + "'");
         }
         return path;
+    }
+
+    private ServiceSettings settings() throws AdminException {
+        ServiceSettings s = settings.get();
+        if (s == null) {
+            throw new AdminException(ErrorCode.UNAVAILABLE, "service settings are not available in this runtime"
+                    + " (the weir-deploy bundle is not active, or Configuration Admin or Metatype is missing)");
+        }
+        return s;
     }
 
     private FilterBundles deployer() throws AdminException {

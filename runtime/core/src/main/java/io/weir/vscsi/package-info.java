@@ -4,7 +4,7 @@
  * validates and tracks every request before its filter stack sees it.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.weir.vscsi;
 
 import org.osgi.annotation.bundle.Export;

@@ -8,7 +8,7 @@
  * never installed; its verdict names every reason.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.weir.deploy;
 
 import org.osgi.annotation.bundle.Export;

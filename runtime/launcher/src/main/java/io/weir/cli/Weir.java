@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "weir", mixinStandardHelpOptions = true, versionProvider = Weir.Version.class,
         description = "Weir: virtual disks with pluggable I/O filters on OSGi.",
         subcommands = {RunCommand.class, DiskCommand.class, FilterCommand.class, StatusCommand.class, IoCommand.class,
-            StopCommand.class, PkiCommand.class, SignCommand.class, VerifyCommand.class, CertifyCommand.class,
+            StopCommand.class, SettingsCommand.class, ReplicaCommand.class, PkiCommand.class, SignCommand.class, VerifyCommand.class, CertifyCommand.class,
             CommandLine.HelpCommand.class})
 public final class Weir implements Runnable {
     @Spec

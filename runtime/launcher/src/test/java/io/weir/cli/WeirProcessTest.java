@@ -78,7 +78,12 @@ abstract class WeirProcessTest {
 
     /** Start {@code weir run} and wait for its ready line; returns the process and that line. */
     Process startRuntime(Path log, String... runOptions) throws Exception {
-        List<String> args = new ArrayList<>(List.of("run", "--data-dir", dataDir.toString()));
+        return startRuntimeAt(dataDir, log, runOptions);
+    }
+
+    /** Start {@code weir run} on another data directory (a second runtime) and wait for its ready line. */
+    Process startRuntimeAt(Path data, Path log, String... runOptions) throws Exception {
+        List<String> args = new ArrayList<>(List.of("run", "--data-dir", data.toString()));
         args.addAll(Arrays.asList(runOptions));
         ProcessBuilder pb = new ProcessBuilder(java(args.toArray(String[]::new)));
         pb.redirectErrorStream(true);
@@ -111,9 +116,14 @@ abstract class WeirProcessTest {
 
     /** Run one weir command with {@code --data-dir} appended and these environment variables, and wait for it. */
     Result weirWith(Map<String, String> env, String... args) throws Exception {
+        return weirAt(dataDir, env, args);
+    }
+
+    /** Run one weir command against the runtime of {@code data}, with these environment variables, and wait for it. */
+    Result weirAt(Path data, Map<String, String> env, String... args) throws Exception {
         List<String> a = new ArrayList<>(Arrays.asList(args));
         a.add("--data-dir");
-        a.add(dataDir.toString());
+        a.add(data.toString());
         return finish(start(env, a.toArray(String[]::new)));
     }
 

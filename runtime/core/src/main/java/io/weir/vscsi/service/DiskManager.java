@@ -24,6 +24,7 @@ import io.weir.filter.FilterClass;
 import io.weir.filter.FilterFactory;
 import io.weir.filter.FilterType;
 import io.weir.vscsi.DiskException;
+import io.weir.vscsi.SettingsCheck;
 import io.weir.vscsi.SwapReport;
 import io.weir.vscsi.durable.AtomicFiles;
 import io.weir.vscsi.DiskException.Reason;
@@ -699,7 +700,7 @@ public final class DiskManager implements DiskService {
             return; // the bundle declares no settings for this factory
         }
         if (ocd != null) {
-            SettingsCheck.check(entry.name(), ocd, settings);
+            SettingsCheck.check("filter '" + entry.name() + "'", ocd, settings);
         }
     }
 

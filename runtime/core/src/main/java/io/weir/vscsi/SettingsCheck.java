@@ -1,24 +1,30 @@
-package io.weir.vscsi.service;
+package io.weir.vscsi;
 
 import java.util.Map;
 import java.util.TreeMap;
 
-import io.weir.vscsi.DiskException;
 import io.weir.vscsi.DiskException.Reason;
 
 import org.osgi.service.metatype.AttributeDefinition;
 import org.osgi.service.metatype.ObjectClassDefinition;
 
 /**
- * Checks a filter's per-disk settings against the Metatype the filter declares for its factory component
- * ({@code @Designate(ocd = ...)}): unknown keys, values the definition rejects, and required settings that
- * are missing are refused with the key named, before the filter is created.
+ * Checks settings against the Metatype a bundle declares for them ({@code @Designate(ocd = ...)}): unknown keys,
+ * values the definition rejects, and required settings that are missing are refused with the key named. The core
+ * checks a filter's per-disk settings with it before the filter is created; the runtime checks a service's
+ * settings before they reach Configuration Admin.
  */
-final class SettingsCheck {
+public final class SettingsCheck {
     private SettingsCheck() {
     }
 
-    static void check(String filterName, ObjectClassDefinition ocd, Map<String, Object> settings)
+    /**
+     * @param subject  what the settings are for, as a message names it: {@code "filter 'cache'"}
+     * @param ocd      the declared definition
+     * @param settings the settings, values as strings or of their declared type
+     * @throws DiskException {@link Reason#INVALID} naming the subject and the offending key
+     */
+    public static void check(String subject, ObjectClassDefinition ocd, Map<String, ?> settings)
             throws DiskException {
         Map<String, AttributeDefinition> known = new TreeMap<>();
         AttributeDefinition[] all = ocd.getAttributeDefinitions(ObjectClassDefinition.ALL);
@@ -27,15 +33,15 @@ final class SettingsCheck {
                 known.put(ad.getID(), ad);
             }
         }
-        for (Map.Entry<String, Object> e : settings.entrySet()) {
+        for (Map.Entry<String, ?> e : settings.entrySet()) {
             AttributeDefinition ad = known.get(e.getKey());
             if (ad == null) {
-                throw new DiskException(Reason.INVALID, "filter '" + filterName + "' has no setting '" + e.getKey()
+                throw new DiskException(Reason.INVALID, subject + " has no setting '" + e.getKey()
                         + "'" + (known.isEmpty() ? "; it takes none" : "; its settings: " + String.join(", ", known.keySet())));
             }
             String problem = ad.validate(String.valueOf(e.getValue()));
             if (problem != null && !problem.isEmpty()) {
-                throw new DiskException(Reason.INVALID, "filter '" + filterName + "': setting '" + e.getKey() + "' = '"
+                throw new DiskException(Reason.INVALID, subject + ": setting '" + e.getKey() + "' = '"
                         + e.getValue() + "' is invalid: " + problem);
             }
         }
@@ -44,7 +50,7 @@ final class SettingsCheck {
             for (AttributeDefinition ad : required) {
                 String[] defaults = ad.getDefaultValue();
                 if (!settings.containsKey(ad.getID()) && (defaults == null || defaults.length == 0)) {
-                    throw new DiskException(Reason.INVALID, "filter '" + filterName + "' needs the setting '"
+                    throw new DiskException(Reason.INVALID, subject + " needs the setting '"
                             + ad.getID() + "' (" + ad.getDescription() + ")");
                 }
             }
