@@ -111,6 +111,9 @@ class ReplicationIT extends WeirProcessTest {
                 "receiver.port=" + port, "receiver.directory=" + replicas, "receiver.keystore=" + pki.resolve("replica.p12"),
                 "receiver.keystore.passwordFile=" + passwordFile, "receiver.trust=" + root, "receiver.retention.seconds=3600"));
         awaitListening(port);
+        if (mode.equals("sync")) {
+            settingsAreCheckedAndOutliveARestart(port);
+        }
         relay = new Relay(port);
 
         // the primary runtime: the filter attached to a disk, replicating through the relay
@@ -178,6 +181,24 @@ class ReplicationIT extends WeirProcessTest {
         System.out.println("replication " + label + ": " + writes.acked + " writes acknowledged, " + writes.failed
                 + " failed, " + writes.flushSeq.size() + " FLUSHes, " + checkpoints.size() + " checkpoints; "
                 + failover.out().strip());
+    }
+
+    /** Bad receiver settings are refused naming the key; stored ones start the receiver again after a restart. */
+    private void settingsAreCheckedAndOutliveARestart(int port) throws Exception {
+        Result bad = weirAt(replicaData, Map.of(), "settings", "set", RECEIVER_PID, "receiver.port=eighty",
+                "receiver.directory=/tmp/x", "receiver.keystore=/x", "receiver.keystore.passwordFile=/x", "receiver.trust=/x");
+        assertEquals(ExitCode.RUNTIME_ERROR, bad.exit(), bad.out());
+        assertTrue(bad.err().contains("'receiver.port'"), bad.err());
+        Result unknown = weirAt(replicaData, Map.of(), "settings", "set", "io.example.nothing", "a=b");
+        assertEquals(ExitCode.RUNTIME_ERROR, unknown.exit(), unknown.out());
+        assertTrue(unknown.err().contains("no installed bundle declares settings for 'io.example.nothing'"), unknown.err());
+        assertOk(weirAt(replicaData, Map.of(), "stop"));
+        runtimes.get(0).waitFor(PATIENCE_SECONDS, TimeUnit.SECONDS);
+        startRuntimeAt(replicaData, replicaData.resolve("runtime2.log"), "--no-demo");
+        awaitListening(port);
+        Result list = weirAt(replicaData, Map.of(), "settings", "list");
+        assertOk(list);
+        assertTrue(list.out().contains(RECEIVER_PID + ":") && list.out().contains("receiver.port = " + port), list.out());
     }
 
     /** A weir command without {@code --data-dir} (pki, replica), with the test's passwords. */
