@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -65,4 +66,15 @@ public interface FilterContext {
      * one. It is validated like any other request; {@code callback} is called exactly once.
      */
     void submit(IoRequest request, IoCallback callback);
+
+    /**
+     * Publish what this instance measures (hit ratio, dirty bytes, replication lag, ...) for operators: the runtime
+     * calls {@code snapshot} when someone asks ({@code weir disk info}), from any thread, and shows the values
+     * under the filter's name. It must be quick and must not block; values should be numbers, strings or
+     * booleans (anything else is shown as its {@code toString()}). A later call replaces the supplier; an exception
+     * it throws is shown in place of the values. Nothing is published until a filter calls this.
+     *
+     * @since 1.2
+     */
+    void metrics(Supplier<Map<String, ?>> snapshot);
 }

@@ -26,7 +26,7 @@
  * are implemented by the runtime only.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.weir.filter;
 
 import org.osgi.annotation.bundle.Export;

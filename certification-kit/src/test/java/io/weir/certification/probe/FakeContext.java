@@ -62,4 +62,9 @@ record FakeContext(String diskId, FilterClass filterClass, Map<String, Object> p
     public void submit(IoRequest request, IoCallback callback) {
         throw new UnsupportedOperationException();
     }
+
+    @Override
+    public void metrics(java.util.function.Supplier<Map<String, ?>> snapshot) {
+        // published metrics are for operators; the probes' tests do not read them
+    }
 }

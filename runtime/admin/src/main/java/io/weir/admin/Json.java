@@ -53,6 +53,7 @@ final class Json {
             l.addProperty("faults", layer.faults());
             l.addProperty("fenced", layer.fenced());
             l.addProperty("fencePolicy", layer.policy().name());
+            l.add("metrics", scalars(layer.metrics()));
             stack.add(l);
         }
         o.add("stack", stack);

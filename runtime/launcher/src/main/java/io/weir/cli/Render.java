@@ -116,6 +116,12 @@ final class Render {
                 lines.add(new String[] {"config " + str(f, "name"), keyValues(f.getAsJsonObject("config"))});
             }
         }
+        for (JsonElement e : stack) {
+            JsonObject l = e.getAsJsonObject();
+            if (l.has("metrics") && !l.getAsJsonObject("metrics").isEmpty()) {
+                lines.add(new String[] {"metrics " + str(l, "name"), keyValues(l.getAsJsonObject("metrics"))});
+            }
+        }
         if (d.has("stats")) {
             JsonObject s = d.getAsJsonObject("stats");
             lines.add(new String[] {"requests", num(s, "completed") + " completed, " + num(s, "failed") + " failed, "

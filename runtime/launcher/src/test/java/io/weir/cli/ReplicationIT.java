@@ -133,6 +133,7 @@ class ReplicationIT extends WeirProcessTest {
                 .redirectErrorStream(true).redirectOutput(dataDir.resolve("client.out").toFile()).start();
         try {
             awaitGuestIo("d");
+            awaitStreaming(label);
             Thread.sleep(500 + random.nextInt(1500));
             relay.cut();
             Thread.sleep(300 + random.nextInt(1200));
@@ -181,6 +182,22 @@ class ReplicationIT extends WeirProcessTest {
         System.out.println("replication " + label + ": " + writes.acked + " writes acknowledged, " + writes.failed
                 + " failed, " + writes.flushSeq.size() + " FLUSHes, " + checkpoints.size() + " checkpoints; "
                 + failover.out().strip());
+    }
+
+    /** The filter's metrics, as {@code weir disk info} shows them, reach STREAMING with a small RPO. */
+    private void awaitStreaming(String label) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String info = "";
+        while (System.nanoTime() < end) {
+            info = weir("disk", "info", "d").out();
+            if (info.contains("state=STREAMING")) {
+                assertTrue(info.lines().anyMatch(l -> l.startsWith("metrics replication") && l.contains("rpoMillis=")),
+                        info);
+                return;
+            }
+            Thread.sleep(200);
+        }
+        fail(label + ": the primary's replication never reached STREAMING:\n" + info);
     }
 
     /** Bad receiver settings are refused naming the key; stored ones start the receiver again after a restart. */

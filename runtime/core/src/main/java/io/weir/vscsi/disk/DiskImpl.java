@@ -741,7 +741,7 @@ public final class DiskImpl implements StandaloneDisk, StackHost {
         for (Layer l : s.layers()) {
             String fence = l.fenced();
             layers.add(new LayerInfo(l.name(), l.filterClass(), l.origin(), l.faults(), fence == null ? "" : fence,
-                    l.policy()));
+                    l.policy(), l.metrics()));
             if (fence != null) {
                 reason = l.label() + " is fenced (" + (l.policy() == FencePolicy.BYPASS ? "bypassed"
                         : "its requests fail with FILTER_FAULT") + " until it is detached): " + fence;

@@ -91,6 +91,11 @@ public final class Layer {
         return context;
     }
 
+    /** What the filter publishes through {@link io.weir.filter.FilterContext#metrics}, by name. */
+    public Map<String, Object> metrics() {
+        return context.metricsSnapshot();
+    }
+
     /** How the layer is named in messages: {@code filter 'name' (CLASS)}. */
     public String label() {
         return "filter '" + name + "' (" + filterClass + ")";

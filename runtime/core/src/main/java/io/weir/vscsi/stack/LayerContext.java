@@ -3,6 +3,7 @@ package io.weir.vscsi.stack;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,7 @@ final class LayerContext implements FilterContext {
     private final Layer layer;
     private final LayerServices services;
     private final Executor executor;
+    private volatile Supplier<Map<String, ?>> metrics;
 
     LayerContext(Layer layer, LayerServices services) {
         this.layer = layer;
@@ -159,5 +161,29 @@ final class LayerContext implements FilterContext {
                 layer.fault(layer.label() + " threw from the callback of its own request", e);
             }
         }
+    }
+
+    @Override
+    public void metrics(Supplier<Map<String, ?>> snapshot) {
+        this.metrics = Objects.requireNonNull(snapshot, "snapshot");
+    }
+
+    /** The filter's published metrics as display values, sorted by name; empty when it publishes none. */
+    Map<String, Object> metricsSnapshot() {
+        Supplier<Map<String, ?>> m = metrics;
+        if (m == null) {
+            return Map.of();
+        }
+        Map<String, Object> out = new java.util.TreeMap<>();
+        try {
+            Map<String, ?> values = m.get();
+            if (values != null) {
+                values.forEach((k, v) -> out.put(String.valueOf(k), v instanceof Number || v instanceof Boolean
+                        || v instanceof String ? v : String.valueOf(v)));
+            }
+        } catch (RuntimeException e) {
+            return Map.of("error", "the filter's metrics failed: " + e);
+        }
+        return out;
     }
 }

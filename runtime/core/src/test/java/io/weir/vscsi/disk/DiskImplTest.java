@@ -129,6 +129,35 @@ class DiskImplTest {
     }
 
     @Test
+    void metricsAFilterPublishesAppearInTheDiskInfoAndAFailingSupplierIsShownNotThrown() throws Exception {
+        java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
+        Filter counting = (r, chain) -> {
+            seen.incrementAndGet();
+            chain.pass();
+        };
+        try (StandaloneDisk disk = Disks.builder("d").backend(MemoryBackend.durable(CAPACITY))
+                .filter("counting", FilterClass.INSPECTION, ctx -> {
+                    ctx.metrics(() -> Map.of("requests", seen.get(), "state", "ok"));
+                    return counting;
+                }, Map.of())
+                .filter("broken", FilterClass.CACHE, ctx -> {
+                    ctx.metrics(() -> {
+                        throw new IllegalStateException("no numbers today");
+                    });
+                    return (r, chain) -> chain.pass();
+                }, Map.of())
+                .filter("quiet", FilterClass.QOS, ctx -> (r, chain) -> chain.pass(), Map.of()).open()) {
+            run(disk, IoRequest.flush(1));
+            run(disk, IoRequest.flush(2));
+            Map<String, Map<String, Object>> byName = new java.util.HashMap<>();
+            disk.info().stack().forEach(l -> byName.put(l.filterName(), l.metrics()));
+            assertEquals(Map.of("requests", 2L, "state", "ok"), byName.get("counting"));
+            assertTrue(String.valueOf(byName.get("broken").get("error")).contains("no numbers today"), byName::toString);
+            assertEquals(Map.of(), byName.get("quiet"));
+        }
+    }
+
+    @Test
     void filterThatCompletesTwiceIsNamedAndTheRequestCompletesOnce() throws Exception {
         AtomicReference<Throwable> second = new AtomicReference<>();
         Filter twice = (r, chain) -> {

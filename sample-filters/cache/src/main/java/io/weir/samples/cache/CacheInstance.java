@@ -167,6 +167,7 @@ final class CacheInstance implements Filter {
         this.lowBlocks = Math.min(highBlocks - 1, slots * lowPercent / 100);
         this.policy = new S3Fifo(slots);
         this.blockBuffer = ByteBuffer.allocate(cacheBlockSize);
+        context.metrics(() -> metrics().asMap());
     }
 
     String diskId() {

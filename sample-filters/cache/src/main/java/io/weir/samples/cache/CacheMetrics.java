@@ -19,6 +19,23 @@ package io.weir.samples.cache;
 public record CacheMetrics(String diskId, CacheMode mode, String cacheFile, long readHits, long readMisses,
                            long recoveredBytes, long cachedBytes, long dirtyBytes, long writtenBack, double writeBackRate,
                            long evictions, String failure) {
+    /** The figures operators see in {@code weir disk info}, by name. */
+    public java.util.Map<String, Object> asMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("mode", mode.toString());
+        m.put("hitRatio", Math.round(hitRatio() * 10_000) / 10_000.0);
+        m.put("readHits", readHits);
+        m.put("readMisses", readMisses);
+        m.put("cachedBytes", cachedBytes);
+        m.put("dirtyBytes", dirtyBytes);
+        m.put("writtenBackBytes", writtenBack);
+        m.put("writeBackBytesPerSecond", Math.round(writeBackRate));
+        m.put("evictions", evictions);
+        m.put("recoveredBytes", recoveredBytes);
+        m.put("failure", failure == null || failure.isEmpty() ? "-" : failure);
+        return m;
+    }
+
     /** Read hits over all READs; 0 before any READ. */
     public double hitRatio() {
         long all = readHits + readMisses;

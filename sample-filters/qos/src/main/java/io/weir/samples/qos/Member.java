@@ -62,6 +62,7 @@ final class Member implements Filter {
         this.context = context;
         this.group = group;
         this.policy = policy;
+        context.metrics(() -> metrics().asMap());
     }
 
     String diskId() {

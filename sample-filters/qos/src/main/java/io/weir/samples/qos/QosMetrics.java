@@ -19,4 +19,18 @@ import java.time.Duration;
  */
 public record QosMetrics(String diskId, String group, int queued, long dispatched, long reservationPhase,
                          long sharePhase, long barriers, long released, long bytes, Duration throttled) {
+    /** The figures operators see in {@code weir disk info}, by name. */
+    public java.util.Map<String, Object> asMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("group", group);
+        m.put("queued", queued);
+        m.put("dispatched", dispatched);
+        m.put("reservationPhase", reservationPhase);
+        m.put("sharePhase", sharePhase);
+        m.put("barriers", barriers);
+        m.put("released", released);
+        m.put("bytes", bytes);
+        m.put("throttledMillis", throttled.toMillis());
+        return m;
+    }
 }

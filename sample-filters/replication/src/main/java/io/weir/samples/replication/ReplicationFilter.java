@@ -155,6 +155,7 @@ final class ReplicationFilter implements Filter {
         this.factory = factory;
         this.ctx = ctx;
         this.diskId = ctx.diskId();
+        ctx.metrics(() -> metrics().asMap());
         String mode = s.replication_mode().trim().toLowerCase(java.util.Locale.ROOT);
         if (!mode.equals("sync") && !mode.equals("async")) {
             throw new FilterRefusedException("replication.mode must be 'sync' or 'async', got '" + mode + "'");

@@ -34,6 +34,27 @@ public record ReplicationMetrics(String diskId, String mode, LinkState state, St
                                  long acknowledgedSeq, int heldWrites, long degradedWrites, long failedWrites,
                                  long connects, long overflows, boolean bitmapDurable, Optional<String> lastError) {
 
+    /** The figures operators see in {@code weir disk info}, by name. */
+    public java.util.Map<String, Object> asMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("mode", mode);
+        m.put("state", state.toString());
+        m.put("target", target.isEmpty() ? "-" : target);
+        m.put("rpoMillis", lag.toMillis());
+        m.put("lagBytes", lagBytes);
+        m.put("dirtyBytes", dirtyBytes);
+        m.put("resync", resyncDone + "/" + resyncTotal);
+        m.put("sentBytes", sentBytes);
+        m.put("heldWrites", heldWrites);
+        m.put("degradedWrites", degradedWrites);
+        m.put("failedWrites", failedWrites);
+        m.put("connects", connects);
+        m.put("overflows", overflows);
+        m.put("bitmapDurable", bitmapDurable);
+        m.put("lastError", lastError.orElse("-"));
+        return m;
+    }
+
     /** The replication link's state. */
     public enum LinkState {
         /** No replica configured: every write is tracked as dirty. */
