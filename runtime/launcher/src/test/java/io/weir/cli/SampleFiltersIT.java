@@ -123,6 +123,23 @@ class SampleFiltersIT extends WeirProcessTest {
     }
 
     @Test
+    void vendorOnlySamplesResignedByAPartnerAreRefusedAtDeployWithTheEntitlementReason() throws Exception {
+        Path devPki = Path.of(System.getProperty("weir.devpki.dir", "../../target/development-pki"));
+        Path partnerKey = devPki.resolve("development-partner.p12");
+        assertTrue(Files.isRegularFile(partnerKey), partnerKey + " is missing; the build makes it");
+        startRuntime(dataDir.resolve("runtime.log"), "--no-demo");
+        for (String[] sample : new String[][] {{"weir-sample-encryption", "ENCRYPTION"}, {"weir-sample-qos", "QOS"}}) {
+            Path copy = dataDir.resolve(sample[0] + "-partner.jar");
+            Files.copy(sample(sample[0]), copy);
+            assertOk(finish(start(java.util.Map.of(Passwords.KEY_ENV, "development"), "sign", copy.toString(), "--key",
+                    partnerKey.toString(), "--resign")));
+            Result deploy = weir("filter", "deploy", copy.toString());
+            assertEquals(ExitCode.RUNTIME_ERROR, deploy.exit(), deploy.out());
+            assertTrue(deploy.err().contains("VENDOR_ONLY") && deploy.err().contains(sample[1]), deploy.err());
+        }
+    }
+
+    @Test
     void writeBackCacheSwapsWithDirtyDataUnderAVerifyingNbdClient() throws Exception {
         String python = python();
         assumeTrue(python != null, "needs python3 with the libnbd binding (Debian: python3-libnbd)");
