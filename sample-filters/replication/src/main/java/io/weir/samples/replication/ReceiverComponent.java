@@ -26,8 +26,10 @@ public final class ReceiverComponent {
     /** Start listening with {@code settings}. */
     @Activate
     public ReceiverComponent(ReceiverSettings settings) throws IOException {
+        String crl = settings.receiver_crl();
         TlsCredentials tls = TlsCredentials.load(Path.of(settings.receiver_keystore()),
-                Path.of(settings.receiver_keystore_passwordFile()), Path.of(settings.receiver_trust()));
+                Path.of(settings.receiver_keystore_passwordFile()), Path.of(settings.receiver_trust()),
+                crl.isBlank() ? null : Path.of(crl));
         this.receiver = ReplicaReceiver.start(new ReplicaReceiver.Config(settings.receiver_bind(),
                 settings.receiver_port(), Path.of(settings.receiver_directory()), tls,
                 Duration.ofSeconds(settings.receiver_retention_seconds()), settings.receiver_retention_bytes()));

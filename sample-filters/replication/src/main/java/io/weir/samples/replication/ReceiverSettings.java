@@ -28,6 +28,10 @@ public @interface ReceiverSettings {
     @AttributeDefinition(description = "PEM file with the root certificate(s) primaries' certificates must chain to")
     String receiver_trust();
 
+    @AttributeDefinition(description = "CRL (PEM or DER) of the trust root: a revoked primary's "
+            + "certificate is refused; empty checks no revocation")
+    String receiver_crl() default "";
+
     @AttributeDefinition(min = "1", description = "Seconds of point-in-time history to keep")
     long receiver_retention_seconds() default 86_400;
 

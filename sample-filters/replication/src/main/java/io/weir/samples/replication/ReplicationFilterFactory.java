@@ -51,7 +51,9 @@ public final class ReplicationFilterFactory implements FilterFactory {
                         + "replication.keystore, replication.keystore.passwordFile and replication.trust must be too");
             }
             try {
-                tls = TlsCredentials.load(Path.of(keystore), Path.of(password), Path.of(trust));
+                String crl = settings.replication_crl();
+                tls = TlsCredentials.load(Path.of(keystore), Path.of(password), Path.of(trust),
+                        crl.isBlank() ? null : Path.of(crl));
             } catch (IOException | RuntimeException e) {
                 throw new FilterRefusedException("disk '" + context.diskId() + "': " + e.getMessage(), e);
             }

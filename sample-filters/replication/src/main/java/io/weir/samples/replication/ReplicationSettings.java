@@ -28,6 +28,10 @@ public @interface ReplicationSettings {
     @AttributeDefinition(description = "PEM file with the root certificate(s) the replica's certificate must chain to")
     String replication_trust() default "";
 
+    @AttributeDefinition(description = "CRL (PEM or DER) of the trust root: a revoked receiver "
+            + "certificate is refused; empty checks no revocation")
+    String replication_crl() default "";
+
     @AttributeDefinition(description = "Require the replica's certificate to name the target host (subject "
             + "alternative name)")
     boolean replication_tls_verifyHostname() default true;

@@ -11,7 +11,12 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
+import java.security.cert.CRL;
+import java.security.cert.CertStore;
 import java.security.cert.Certificate;
+import java.security.cert.CollectionCertStoreParameters;
+import java.security.cert.PKIXBuilderParameters;
+import java.security.cert.X509CertSelector;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -19,6 +24,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 
+import javax.net.ssl.CertPathTrustManagerParameters;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -29,8 +35,11 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * The key material of one replication node, for mutual TLS 1.3: this node's private key and certificate chain from
  * a PKCS#12 keystore (its password in a file of its own, first line), and the trust anchor (a PEM file holding one
- * or more root certificates) that the other side's certificate must chain to. Both ends present a certificate and
- * both check the other's; nothing else is trusted, not even the JDK's default roots.
+ * or more root certificates) that the other side's certificate must chain to, and optionally a CRL of that root
+ * (PEM or DER, as {@code weir pki} writes {@code root.crl}): then a revoked certificate is refused too, and so is
+ * any once the CRL is past its next-update time. Both ends present a certificate and both check the other's;
+ * nothing else is trusted, not even the JDK's default roots. The CRL is read when the credentials are loaded:
+ * reconfigure the filter, or set the receiver's settings again, after replacing it.
  */
 public final class TlsCredentials {
     /** The only protocol either end speaks. */
@@ -54,6 +63,16 @@ public final class TlsCredentials {
      *                     names the file
      */
     public static TlsCredentials load(Path keystore, Path passwordFile, Path trustAnchor) throws IOException {
+        return load(keystore, passwordFile, trustAnchor, null);
+    }
+
+    /**
+     * Load the credentials, checking the peer's certificate against a CRL too.
+     *
+     * @param crl the CRL file, or null to check no revocation
+     * @see #load(Path, Path, Path)
+     */
+    public static TlsCredentials load(Path keystore, Path passwordFile, Path trustAnchor, Path crl) throws IOException {
         char[] password = readPassword(passwordFile);
         try {
             KeyStore keys = KeyStore.getInstance("PKCS12");
@@ -88,7 +107,14 @@ public final class TlsCredentials {
                 trust.setCertificateEntry("root-" + i, roots.get(i));
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-            tmf.init(trust);
+            if (crl == null) {
+                tmf.init(trust);
+            } else {
+                PKIXBuilderParameters params = new PKIXBuilderParameters(trust, new X509CertSelector());
+                params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(readCrl(crl))));
+                params.setRevocationEnabled(true);
+                tmf.init(new CertPathTrustManagerParameters(params));
+            }
 
             SSLContext ssl = SSLContext.getInstance(PROTOCOL);
             ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
@@ -156,6 +182,25 @@ public final class TlsCredentials {
         String line = (nl < 0 ? text : text.substring(0, nl)).replace("\r", "");
         Arrays.fill(bytes, (byte) 0);
         return line.toCharArray();
+    }
+
+    private static Collection<? extends CRL> readCrl(Path file) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IOException("CRL " + file + " cannot be read: " + e.getMessage(), e);
+        }
+        try {
+            Collection<? extends CRL> crls = CertificateFactory.getInstance("X.509")
+                    .generateCRLs(new ByteArrayInputStream(bytes));
+            if (crls.isEmpty()) {
+                throw new IOException("CRL " + file + " holds no CRL");
+            }
+            return crls;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("CRL " + file + " is not a PEM or DER X.509 CRL: " + e.getMessage(), e);
+        }
     }
 
     private static List<X509Certificate> readPem(Path file) throws IOException {

@@ -9,6 +9,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.time.Instant;
+import java.time.Duration;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,6 +100,32 @@ class LinkSecurityTest {
                 assertTrue(m.dirtyBytes() > 0, m.toString());
             }
             assertTrue(!Files.exists(net.image("x1")), "the receiver created nothing for an untrusted primary");
+        }
+    }
+
+    @Test
+    void withTheRootsCrlARevokedReceiverIsRefusedAndAnUnrevokedOneAccepted() throws Exception {
+        try (Loopback net = new Loopback(tmp)) {
+            TestPki.Node p = net.primary;
+            Instant later = Instant.now().plus(Duration.ofDays(1));
+            Path othersRevoked = net.pki.crl("others", later, BigInteger.valueOf(12345), p.serial().add(BigInteger.ONE));
+            try (SSLSocket s = TlsCredentials.load(p.keystore(), p.passwordFile(), p.trust(), othersRevoked)
+                    .connect("127.0.0.1", net.receiver.port(), 3000, true)) {
+                assertEquals("TLSv1.3", s.getSession().getProtocol());
+            }
+            Path receiverRevoked = net.pki.crl("receiver", later, net.replica.serial());
+            IOException refused = assertThrows(IOException.class, () -> TlsCredentials.load(p.keystore(),
+                    p.passwordFile(), p.trust(), receiverRevoked).connect("127.0.0.1", net.receiver.port(), 3000, true)
+                    .close());
+            assertTrue(String.valueOf(refused.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("revoked"),
+                    String.valueOf(refused));
+            // a CRL past its next update proves nothing: refused as well, never silently ignored
+            Path stale = net.pki.crl("stale", Instant.now().minus(Duration.ofHours(1))); // past the JDK's skew
+            assertThrows(IOException.class, () -> TlsCredentials.load(p.keystore(), p.passwordFile(), p.trust(), stale)
+                    .connect("127.0.0.1", net.receiver.port(), 3000, true).close());
+            IOException notACrl = assertThrows(IOException.class,
+                    () -> TlsCredentials.load(p.keystore(), p.passwordFile(), p.trust(), p.trust()));
+            assertTrue(notACrl.getMessage().contains("CRL " + p.trust()), notACrl.getMessage());
         }
     }
 

@@ -50,6 +50,11 @@ class ReceiverComponentTest {
         }
 
         @Override
+        public String receiver_crl() {
+            return "";
+        }
+
+        @Override
         public String receiver_trust() {
             return node.trust().toString();
         }
@@ -83,7 +88,8 @@ class ReceiverComponentTest {
     void aConfigurationWithUnreadableKeyMaterialFailsActivationNamingTheFile() throws Exception {
         TestPki pki = new TestPki(tmp.resolve("pki"), "c");
         TestPki.Node node = pki.node("replica");
-        TestPki.Node broken = new TestPki.Node(node.keystore(), tmp.resolve("no-such-password"), node.trust());
+        TestPki.Node broken = new TestPki.Node(node.keystore(), tmp.resolve("no-such-password"), node.trust(),
+                node.serial());
         IOException e = assertThrows(IOException.class,
                 () -> new ReceiverComponent(new Settings(tmp.resolve("replicas"), broken, 0)));
         assertTrue(e.getMessage().contains("no-such-password"), e.getMessage());

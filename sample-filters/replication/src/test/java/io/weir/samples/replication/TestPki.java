@@ -20,12 +20,15 @@ import java.util.Date;
 
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v2CRLBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
@@ -38,8 +41,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * receiver are configured with.
  */
 final class TestPki {
-    /** The files of one node. */
-    record Node(Path keystore, Path passwordFile, Path trust) {
+    /** The files of one node, and its certificate's serial number. */
+    record Node(Path keystore, Path passwordFile, Path trust, BigInteger serial) {
     }
 
     private final SecureRandom random = new SecureRandom();
@@ -96,11 +99,29 @@ final class TestPki {
         }
         Path passwordFile = dir.resolve(name + ".password");
         Files.write(passwordFile, (password + "\n").getBytes(StandardCharsets.UTF_8));
-        return new Node(keystore, passwordFile, trust);
+        return new Node(keystore, passwordFile, trust, cert.getSerialNumber());
     }
 
     Path rootPem() {
         return rootPem;
+    }
+
+    /** A CRL of this root revoking {@code serials} (PEM), valid from a minute ago until {@code nextUpdate}. */
+    Path crl(String name, Instant nextUpdate, BigInteger... serials) throws Exception {
+        Instant now = Instant.now();
+        X509v2CRLBuilder b = new X509v2CRLBuilder(new X500Name(root.getSubjectX500Principal().getName()),
+                Date.from(now.minusSeconds(60)));
+        b.setNextUpdate(Date.from(nextUpdate));
+        for (BigInteger serial : serials) {
+            b.addCRLEntry(serial, Date.from(now.minusSeconds(30)), CRLReason.keyCompromise);
+        }
+        Path file = dir.resolve(name + ".crl");
+        StringWriter pem = new StringWriter();
+        try (JcaPEMWriter w = new JcaPEMWriter(pem)) {
+            w.writeObject(new JcaX509CRLConverter().getCRL(b.build(signer(rootKey))));
+        }
+        Files.writeString(file, pem.toString());
+        return file;
     }
 
     static TlsCredentials credentials(Node n) throws IOException {
