@@ -181,4 +181,37 @@ class LiveSwapIT extends WeirProcessTest {
         assertFalse(r.get("writes").getAsLong() == 0 || r.get("reads").getAsLong() == 0, out);
     }
 
+    @Test
+    void aDiskAnUpgradeCouldNotMoveStaysOnItsVersionAcrossARestart() throws Exception {
+        startRuntime(dataDir.resolve("runtime.log"), "--no-demo", "--no-development-trust");
+        assertOk(weir("filter", "deploy", tap("1.1.0", TAP_V1).toString()));
+        assertOk(weir("disk", "create", "d", "--size", "16M"));
+        assertOk(weir("filter", "attach", "d", "tap"));
+        Result refused = weir("filter", "upgrade", tap("1.2.0", TAP_V3_STRICT).toString());
+        assertEquals(1, refused.exit(), refused.out() + refused.err());
+        assertEquals("com.acme.tap 1.1.0", tapOrigin());
+
+        assertOk(weir("stop"));
+        runtimes.get(0).waitFor(PATIENCE_SECONDS, TimeUnit.SECONDS);
+        startRuntime(dataDir.resolve("runtime2.log"), "--no-demo", "--no-development-trust");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (tapOrigin().equals("absent") && System.nanoTime() < end) {
+            Thread.sleep(100); // the disk opens once its version's bundle is back
+        }
+        assertEquals("com.acme.tap 1.1.0", tapOrigin(), "the disk came back on the version it stayed on");
+        Result list = weir("filter", "list");
+        assertTrue(list.out().contains("superseded by 1.2.0"), list.out());
+
+        Result fixed = weir("filter", "upgrade", tap("1.3.0", TAP_V1).toString());
+        assertOk(fixed);
+        assertEquals("com.acme.tap 1.3.0", tapOrigin());
+        assertOk(weir("stop"));
+        runtimes.get(1).waitFor(PATIENCE_SECONDS, TimeUnit.SECONDS);
+        startRuntime(dataDir.resolve("runtime3.log"), "--no-demo", "--no-development-trust");
+        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (tapOrigin().equals("absent") && System.nanoTime() < end) {
+            Thread.sleep(100);
+        }
+        assertEquals("com.acme.tap 1.3.0", tapOrigin(), "moved disks follow the newest version");
+    }
 }

@@ -476,16 +476,18 @@ public final class DiskManager implements DiskService {
             if (!uses(m.spec, filterName)) {
                 throw new DiskException(Reason.NOT_FOUND, "disk '" + id + "' has no filter '" + filterName + "'");
             }
-            // new settings, same version: the provider serving the live disk, else the preferred one
+            // new settings, same version: the provider serving the live disk, else the one the disk asks for
+            FactoryEntry asked = m.spec.filters().stream().filter(f -> f.filterName().equals(filterName)).findFirst()
+                    .map(this::providerFor).orElse(null);
             FactoryEntry entry = m.open != null && m.serving.containsKey(filterName) ? m.serving.get(filterName)
-                    : requireFactory(filterName);
+                    : asked != null ? asked : requireFactory(filterName);
             checkSettings(entry, config);
             List<FilterAttachment> next = new ArrayList<>();
             Map<String, Object> old = Map.of();
             for (FilterAttachment f : m.spec.filters()) {
                 if (f.filterName().equals(filterName)) {
                     old = f.config();
-                    next.add(new FilterAttachment(filterName, config));
+                    next.add(new FilterAttachment(filterName, config, f.version()));
                 } else {
                     next.add(f);
                 }
@@ -555,6 +557,7 @@ public final class DiskManager implements DiskService {
         String id = m.spec.id();
         String fromOrigin = from == null ? "(disk not open: " + m.state + ")" : from.origin();
         if (m.open == null) {
+            pin(m, filterName, target); // it opens with the new version
             return new FilterMove(id, filterName, fromOrigin, target.origin(), Optional.empty(), "");
         }
         Map<String, Object> config = m.spec.filters().stream().filter(f -> f.filterName().equals(filterName))
@@ -563,8 +566,10 @@ public final class DiskManager implements DiskService {
             checkSettings(target, config);
             SwapReport report = m.open.swapLive(layerSpec(target, config), eventTimeout);
             m.serving.put(filterName, target);
+            pin(m, filterName, target);
             return new FilterMove(id, filterName, fromOrigin, target.origin(), Optional.of(report), "");
         } catch (DiskException e) {
+            pin(m, filterName, from); // it stays on its version, also across a restart
             return new FilterMove(id, filterName, fromOrigin, target.origin(), Optional.empty(), e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -637,7 +642,7 @@ public final class DiskManager implements DiskService {
                     .forEach(providers -> {
                         for (FactoryEntry f : providers) {
                             out.add(new FilterInfo(f.name(), f.filterClass(), f.origin(), disks.values().stream()
-                                    .filter(m -> uses(m.spec, f.name()) && servedBy(m, f, providers))
+                                    .filter(m -> uses(m.spec, f.name()) && servedBy(m, f))
                                     .map(m -> m.spec.id()).toList()));
                         }
                     });
@@ -672,10 +677,59 @@ public final class DiskManager implements DiskService {
         return providers == null || providers.isEmpty() ? null : providers.get(0);
     }
 
-    /** Whether the disk's instance of the filter comes from {@code f}: a closed disk counts for the preferred one. */
-    private static boolean servedBy(Managed m, FactoryEntry f, List<FactoryEntry> providers) {
+    /** The provider an attachment asks for: the newest, or the version the disk stays on; null when not installed. */
+    private FactoryEntry providerFor(FilterAttachment f) {
+        if (f.version().isEmpty()) {
+            return preferred(f.filterName());
+        }
+        Version want = parsedOrNull(f.version());
+        return want == null ? null : factories.getOrDefault(f.filterName(), List.of()).stream().filter(e -> e.version().equals(want))
+                .findFirst().orElse(null);
+    }
+
+    /**
+     * Record in the catalog which version serves the disk's filter: nothing when it is the newest installed one,
+     * else that version, so a restart opens the disk with it. A catalog failure is logged: the live disk is right,
+     * only its next open would pick the newest version.
+     */
+    private void pin(Managed m, String filterName, FactoryEntry serving) {
+        if (serving == null) {
+            return;
+        }
+        String version = serving == preferred(filterName) ? "" : serving.version().toString();
+        List<FilterAttachment> next = m.spec.filters().stream()
+                .map(f -> f.filterName().equals(filterName) ? f.withVersion(version) : f).toList();
+        if (next.equals(m.spec.filters())) {
+            return;
+        }
+        try {
+            record(m, m.spec.withFilters(next), () -> { });
+        } catch (DiskException e) {
+            LOG.log(System.Logger.Level.ERROR, "disk '" + m.spec.id() + "': which version of filter '" + filterName
+                    + "' serves it could not be recorded: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Whether the disk's instance of the filter comes from {@code f}: a closed disk counts for the version it asks
+     * for (the one it stays on, or the newest).
+     */
+    private boolean servedBy(Managed m, FactoryEntry f) {
         FactoryEntry serving = m.open == null ? null : m.serving.get(f.name());
-        return serving == null ? f == providers.get(0) : serving == f;
+        if (serving != null) {
+            return serving == f;
+        }
+        return m.spec.filters().stream().filter(a -> a.filterName().equals(f.name())).findFirst()
+                .map(a -> a.version().isEmpty() ? providerFor(a) == f : f.version().equals(parsedOrNull(a.version())))
+                .orElse(false);
+    }
+
+    private static Version parsedOrNull(String version) {
+        try {
+            return Version.parseVersion(version);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private FactoryEntry requireFactory(String name) throws DiskException {
@@ -744,10 +798,12 @@ public final class DiskManager implements DiskService {
         List<LayerSpec> layers = new ArrayList<>();
         Map<String, FactoryEntry> serving = new HashMap<>();
         for (FilterAttachment f : spec.filters()) {
-            FactoryEntry e = preferred(f.filterName());
+            FactoryEntry e = providerFor(f);
             if (e == null) {
                 m.state = DiskState.WAITING;
-                m.reason = "filter '" + f.filterName() + "' is not installed";
+                m.reason = f.version().isEmpty() ? "filter '" + f.filterName() + "' is not installed"
+                        : "filter '" + f.filterName() + "' version " + f.version() + ", which this disk stays on until"
+                                + " an upgrade moves it, is not installed";
                 return;
             }
             layers.add(layerSpec(e, f.config()));

@@ -110,7 +110,8 @@ public final class Catalog {
             for (Map.Entry<String, JsonElement> e : fo.getAsJsonObject("config").entrySet()) {
                 config.put(e.getKey(), readValue(e.getValue(), id, e.getKey()));
             }
-            filters.add(new FilterAttachment(fo.get("name").getAsString(), config));
+            filters.add(new FilterAttachment(fo.get("name").getAsString(), config,
+                    fo.has("version") ? fo.get("version").getAsString() : ""));
         }
         return new DiskSpec(id, capacity, blockSize, type, options, filters);
     }
@@ -146,6 +147,9 @@ public final class Catalog {
         for (FilterAttachment f : d.filters()) {
             JsonObject fo = new JsonObject();
             fo.addProperty("name", f.filterName());
+            if (!f.version().isEmpty()) {
+                fo.addProperty("version", f.version());
+            }
             JsonObject config = new JsonObject();
             f.config().forEach((k, v) -> {
                 if (v instanceof Boolean b) {

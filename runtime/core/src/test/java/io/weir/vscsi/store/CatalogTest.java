@@ -37,6 +37,17 @@ class CatalogTest {
     }
 
     @Test
+    void theVersionADiskStaysOnIsKeptAndAbsentMeansTheNewest() throws IOException {
+        DiskSpec pinned = disk("p").withFilters(List.of(new FilterAttachment("tap", Map.of(), "1.1.0")));
+        new Catalog(dir).save(List.of(pinned, disk("n")));
+        List<DiskSpec> back = new Catalog(dir).load();
+        assertEquals("1.1.0", back.get(0).filters().get(0).version());
+        assertEquals("", back.get(1).filters().get(0).version());
+        assertFalse(Files.readString(new Catalog(dir).file()).contains("\"version\": \"\""),
+                "no version is written for the newest");
+    }
+
+    @Test
     void corruptCatalogIsReportedWithItsFileAndLeftUntouched() throws IOException {
         Catalog c = new Catalog(dir);
         c.save(List.of(disk("a")));

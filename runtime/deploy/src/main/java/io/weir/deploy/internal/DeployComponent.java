@@ -503,60 +503,99 @@ public final class DeployComponent implements FilterBundles {
         }
     }
 
-    /** At activation: judge every recorded bundle again from its stored copy, then install what passes. */
+    /**
+     * At activation: judge every recorded bundle again from its stored copy, then install what passes. An earlier
+     * version kept by an unfinished upgrade comes back too while a disk stays on it (the catalog says so);
+     * otherwise it is removed.
+     */
     private void restoreDeployed() throws IOException {
         for (Entry old : registry.retained()) {
-            // an upgrade stopped half-way before the last stop: every disk opens with the newest version now
-            LOG.log(System.Logger.Level.WARNING, "upgrade of " + old.symbolicName() + " from " + old.version()
-                    + " left unfinished at the last stop; " + old.version() + " is removed and every disk uses "
-                    + Optional.ofNullable(registry.deployed(old.symbolicName())).map(Entry::version).orElse("?"));
-            discardStored(old);
-            registry.removeRetained(old);
+            List<String> pinned = pinnedTo(old);
+            if (pinned.isEmpty()) {
+                LOG.log(System.Logger.Level.INFO, old.symbolicName() + " " + old.version() + ", kept by an unfinished"
+                        + " upgrade, is removed: no disk stays on it");
+                discardStored(old);
+                registry.removeRetained(old);
+                continue;
+            }
+            Entry back = restore(old);
+            if (back.state() != BundleState.ACTIVE) {
+                LOG.log(System.Logger.Level.ERROR, old.symbolicName() + " " + old.version() + ", which disk(s) " + pinned
+                        + " stay on, was refused at start (" + String.join("; ", back.verdict()) + "); they wait until"
+                        + " an upgrade moves them");
+                discardStored(old);
+                registry.removeRetained(old);
+            } else {
+                LOG.log(System.Logger.Level.INFO, old.symbolicName() + " " + old.version() + " is back for disk(s) "
+                        + pinned + ", which an unfinished upgrade left on it");
+            }
         }
         for (Entry e : registry.deployed()) {
             if (e.state() == BundleState.FENCED || e.state() == BundleState.REFUSED) {
                 continue; // stays out until the operator undeploys it
             }
-            java.time.Instant now = java.time.Instant.now();
-            Path stored = registry.bundleFolder().resolve(e.file());
-            List<String> why;
-            if (!Files.isRegularFile(stored)) {
-                why = List.of("store: the stored copy " + stored + " is missing");
-            } else {
-                Judgement j = pipeline.judge(stored);
-                if (!j.sha256().equals(e.sha256())) {
-                    why = List.of("store: the stored bundle changed on disk since it was deployed (sha256 now "
-                            + j.sha256() + ", deployed " + e.sha256() + ")");
-                } else if (!j.accepted()) {
-                    why = j.reasons();
-                } else {
-                    List<String> certified = Certification.stored(registry.reportFolder(e.symbolicName(), e.sha256()),
-                            e.sha256());
-                    if (certified.isEmpty()) {
-                        Certification.Outcome again = certification.certify(stored,
-                                registry.reportFolder(e.symbolicName(), e.sha256()), e.certification());
-                        certified = again.passed() ? again.lines() : List.of();
-                        if (!again.passed()) {
-                            why = again.lines();
-                            LOG.log(System.Logger.Level.ERROR, "deployed bundle " + e.symbolicName()
-                                    + " refused at start: " + String.join("; ", why));
-                            registry.putDeployed(e.with(BundleState.REFUSED, now, why));
-                            continue;
-                        }
-                    }
-                    e = Entry.of(j.withChecks(certified), e.file(), BundleState.ACTIVE, now, e.symbolicName())
-                            .withCertification(e.certification());
-                    why = install(e, stored);
+            registry.putDeployed(restore(e));
+        }
+    }
+
+    /** The disks (and filter) the catalog keeps on {@code old}'s version of one of its filters. */
+    private List<String> pinnedTo(Entry old) {
+        org.osgi.framework.Version version;
+        try {
+            version = org.osgi.framework.Version.parseVersion(old.version());
+        } catch (IllegalArgumentException e) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (DiskInfo d : disks.list()) {
+            for (FilterAttachment f : d.spec().filters()) {
+                if (!f.version().isEmpty() && old.filters().contains(f.filterName())
+                        && version.equals(org.osgi.framework.Version.parseVersion(f.version()))) {
+                    out.add(d.spec().id() + " (" + f.filterName() + ")");
                 }
             }
-            if (why.isEmpty()) {
-                registry.putDeployed(e);
+        }
+        return out;
+    }
+
+    /** Judge one recorded bundle again from its stored copy and install it when it passes; returns its new entry. */
+    private Entry restore(Entry e) throws IOException {
+        java.time.Instant now = java.time.Instant.now();
+        Path stored = registry.bundleFolder().resolve(e.file());
+        List<String> why;
+        if (!Files.isRegularFile(stored)) {
+            why = List.of("store: the stored copy " + stored + " is missing");
+        } else {
+            Judgement j = pipeline.judge(stored);
+            if (!j.sha256().equals(e.sha256())) {
+                why = List.of("store: the stored bundle changed on disk since it was deployed (sha256 now "
+                        + j.sha256() + ", deployed " + e.sha256() + ")");
+            } else if (!j.accepted()) {
+                why = j.reasons();
             } else {
-                LOG.log(System.Logger.Level.ERROR, "deployed bundle " + e.symbolicName() + " refused at start: "
-                        + String.join("; ", why));
-                registry.putDeployed(e.with(BundleState.REFUSED, now, why));
+                List<String> certified = Certification.stored(registry.reportFolder(e.symbolicName(), e.sha256()),
+                        e.sha256());
+                if (certified.isEmpty()) {
+                    Certification.Outcome again = certification.certify(stored,
+                            registry.reportFolder(e.symbolicName(), e.sha256()), e.certification());
+                    certified = again.passed() ? again.lines() : List.of();
+                    if (!again.passed()) {
+                        LOG.log(System.Logger.Level.ERROR, "deployed bundle " + e.symbolicName()
+                                + " refused at start: " + String.join("; ", again.lines()));
+                        return e.with(BundleState.REFUSED, now, again.lines());
+                    }
+                }
+                e = Entry.of(j.withChecks(certified), e.file(), BundleState.ACTIVE, now, e.symbolicName())
+                        .withCertification(e.certification());
+                why = install(e, stored);
             }
         }
+        if (why.isEmpty()) {
+            return e;
+        }
+        LOG.log(System.Logger.Level.ERROR, "deployed bundle " + e.symbolicName() + " refused at start: "
+                + String.join("; ", why));
+        return e.with(BundleState.REFUSED, now, why);
     }
 
     /** A deployed bundle broke its admission at run time: hide (done by the guard), stop, record. */
