@@ -2,6 +2,7 @@ package io.weir.vscsi.disk;
 
 import static io.weir.vscsi.disk.DiskImplTest.pattern;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,11 +20,14 @@ import io.weir.vscsi.VirtualDisk;
 final class ConcurrentWriters {
     final ConcurrentHashMap<Long, AtomicInteger> completions = new ConcurrentHashMap<>();
     final AtomicInteger failures = new AtomicInteger();
+    private final AtomicInteger delivered = new AtomicInteger();
     private final List<Thread> threads = new ArrayList<>();
+    private int expected;
 
     /** Start {@code writers} threads; {@code blockOf} maps a tag to the block it writes. */
     static ConcurrentWriters start(VirtualDisk disk, int writers, int perWriter, int blockSize, LongUnaryOperator blockOf) {
         ConcurrentWriters w = new ConcurrentWriters();
+        w.expected = writers * perWriter;
         for (int n = 0; n < writers; n++) {
             int writer = n;
             Thread t = new Thread(() -> {
@@ -37,6 +41,7 @@ final class ConcurrentWriters {
                                     if (!s.isOk()) {
                                         w.failures.incrementAndGet();
                                     }
+                                    w.delivered.incrementAndGet();
                                 });
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
@@ -54,6 +59,20 @@ final class ConcurrentWriters {
     void join() throws InterruptedException {
         for (Thread t : threads) {
             t.join();
+        }
+    }
+
+    /**
+     * Wait until every submitted write's callback has returned. A drained disk has counted each request done, but
+     * the guest's callback for the last ones may still be running on another thread.
+     */
+    void awaitCallbacks(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (delivered.get() < expected) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(delivered.get() + " of " + expected + " callbacks arrived within " + timeout);
+            }
+            Thread.sleep(1);
         }
     }
 }

@@ -207,6 +207,7 @@ class StunTest {
             guests.join();
             disk.stun(Duration.ofSeconds(10));
             disk.unstun();
+            guests.awaitCallbacks(Duration.ofSeconds(10));
             assertEquals(0, handledWhileStunned.get(), "filters saw requests while stunned (seed " + seed + ")");
             assertEquals(writers * perWriter, guests.completions.size());
             guests.completions.forEach((tag, n) -> assertEquals(1, n.get(), "request " + tag + " completions, seed " + seed));

@@ -101,6 +101,7 @@ class SwapTest {
             guests.join();
             disk.stun(Duration.ofSeconds(10)); // drain what is still deferred
             disk.unstun();
+            guests.awaitCallbacks(Duration.ofSeconds(10));
             assertEquals(0, guests.failures.get());
             assertEquals(writers * perWriter, guests.completions.size());
             guests.completions.forEach((tag, n) -> assertEquals(1, n.get(), "completions of request " + tag));
