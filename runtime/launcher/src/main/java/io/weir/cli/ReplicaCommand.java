@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import com.google.gson.JsonArray;
@@ -117,10 +118,10 @@ final class ReplicaCommand implements Runnable {
         Integer run(ReplicaStore store) throws IOException {
             List<Checkpoint> all = store.checkpoints(disk);
             JsonArray a = new JsonArray();
-            Table t = new Table("ID", "PRIMARY TIME", "RECEIVED").rightAligned(0);
+            Table t = new Table("ID", "PRIMARY TIME", "RECEIVED", "CAUSE").rightAligned(0);
             for (Checkpoint c : all) {
                 a.add(json(c));
-                t.row(c.id(), c.primaryAt(), c.receivedAt());
+                t.row(c.id(), c.primaryAt(), c.receivedAt(), c.cause().name().toLowerCase(Locale.ROOT));
             }
             return printRows(a, t, "no checkpoints retained for " + disk);
         }
@@ -209,6 +210,7 @@ final class ReplicaCommand implements Runnable {
         o.addProperty("checkpoint", c.id());
         o.addProperty("primaryAt", c.primaryAt().toString());
         o.addProperty("receivedAt", c.receivedAt().toString());
+        o.addProperty("cause", c.cause().name().toLowerCase(Locale.ROOT));
         return o;
     }
 }

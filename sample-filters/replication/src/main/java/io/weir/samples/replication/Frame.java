@@ -21,10 +21,20 @@ import java.util.zip.CRC32C;
  */
 final class Frame {
     static final int MAGIC = 0x5752;
+    /** The frame layout (the header's version byte). */
     static final int VERSION = 1;
+    /** The protocol spoken over it (offered in HELLO, chosen in WELCOME); 2: BARRIER carries its cause. */
+    static final int PROTOCOL = 2;
+    /** BARRIER payload: u64 primary time (µs since the epoch), u8 {@link Checkpoint.Cause}. */
+    static final int BARRIER_BYTES = 9;
     static final int HEADER = 24;
     /** Largest payload accepted: a maximal write plus its offset field. */
     static final int MAX_PAYLOAD = (64 << 20) + 64;
+
+    /** A BARRIER frame's payload: when and why the primary placed it. */
+    static ByteBuffer barrier(java.time.Instant at, Checkpoint.Cause cause) {
+        return ByteBuffer.allocate(BARRIER_BYTES).putLong(Journal.micros(at)).put(cause.code()).flip();
+    }
 
     // Types, primary to replica.
     static final int HELLO = 1;

@@ -23,7 +23,7 @@ import java.util.zip.CRC32C;
  * u32 record length (all bytes, CRC included)   u8 type   u8[3] 0   u64 replica time (µs since the epoch)
  * CHANGE:     u64 offset, u32 length, u8 zeros (1: the new bytes are zeros and are not stored),
  *             the image's bytes before the change, then (unless zeros) the bytes after it
- * CHECKPOINT: u64 checkpoint id, u64 primary time (µs since the epoch)
+ * CHECKPOINT: u64 checkpoint id, u64 primary time (µs since the epoch), u8 cause ({@link Checkpoint.Cause})
  * RESIZE:     u64 old capacity, u64 new capacity
  * SYNCED:     (empty) the image held every earlier change durably when this was written
  * u32 CRC32C of every preceding byte of the record
@@ -121,10 +121,21 @@ final class Journal implements AutoCloseable {
                     synced = new Position(segment, valid, type, length);
                 }
                 if (type == CHECKPOINT) {
+                    if (length != FIXED + 17 + 4) {
+                        throw new IOException("journal segment " + file(segment) + " at byte " + valid
+                                + ": a checkpoint record of " + length + " bytes, not " + (FIXED + 17 + 4));
+                    }
                     rec.position(FIXED);
                     long id = rec.getLong();
                     long primary = rec.getLong();
-                    checkpoints.add(new Indexed(new Checkpoint(id, micros(primary), micros(time)),
+                    Checkpoint.Cause cause;
+                    try {
+                        cause = Checkpoint.Cause.of(rec.get());
+                    } catch (IllegalArgumentException e) {
+                        throw new IOException("journal segment " + file(segment) + " at byte " + valid + ": "
+                                + e.getMessage() + " (written by a newer version?)");
+                    }
+                    checkpoints.add(new Indexed(new Checkpoint(id, micros(primary), micros(time), cause),
                             new Position(segment, valid, type, length)));
                 }
                 newest = Math.max(newest, time);
@@ -190,10 +201,10 @@ final class Journal implements AutoCloseable {
         append(RESIZE, ByteBuffer.allocate(16).putLong(oldCapacity).putLong(newCapacity).flip(), nowMicros);
     }
 
-    Checkpoint checkpoint(long id, Instant primaryAt, long nowMicros) throws IOException {
-        Position at = append(CHECKPOINT, ByteBuffer.allocate(16).putLong(id).putLong(micros(primaryAt)).flip(),
-                nowMicros);
-        Checkpoint c = new Checkpoint(id, primaryAt, micros(nowMicros));
+    Checkpoint checkpoint(long id, Instant primaryAt, Checkpoint.Cause cause, long nowMicros) throws IOException {
+        Position at = append(CHECKPOINT, ByteBuffer.allocate(17).putLong(id).putLong(micros(primaryAt))
+                .put(cause.code()).flip(), nowMicros);
+        Checkpoint c = new Checkpoint(id, primaryAt, micros(nowMicros), cause);
         checkpoints.add(new Indexed(c, at));
         return c;
     }

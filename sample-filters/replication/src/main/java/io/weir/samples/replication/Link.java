@@ -102,7 +102,7 @@ final class Link {
                 }
                 ByteBuffer w = welcome.payload;
                 int version = w.getShort() & 0xffff;
-                if (version != Frame.VERSION) {
+                if (version != Frame.PROTOCOL) {
                     throw new Frame.ProtocolException("replica chose protocol version " + version);
                 }
                 boolean known = w.get() == 0;

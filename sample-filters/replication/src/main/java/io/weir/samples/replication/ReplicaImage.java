@@ -299,16 +299,16 @@ final class ReplicaImage implements AutoCloseable {
     }
 
     /**
-     * Record a checkpoint for a FLUSH the primary completed at {@code primaryAt}; everything applied is made durable
-     * first. Nothing is recorded while the replica is inconsistent (a resync is running).
+     * Record a checkpoint the primary placed at {@code primaryAt}; everything applied is made durable first. Nothing
+     * is recorded while the replica is inconsistent (a resync is running).
      */
-    Optional<Checkpoint> checkpoint(Instant primaryAt) throws IOException {
+    Optional<Checkpoint> checkpoint(Instant primaryAt, Checkpoint.Cause cause) throws IOException {
         sync();
         if (!consistent) {
             return Optional.empty();
         }
         Instant now = clock.instant();
-        Checkpoint c = journal.checkpoint(nextCheckpoint++, primaryAt, Journal.micros(now));
+        Checkpoint c = journal.checkpoint(nextCheckpoint++, primaryAt, cause, Journal.micros(now));
         journal.force();
         if (journal.bytes() > retention.bytes() || journal.bytes() - journalAtForce > FORCE_BYTES) {
             // Segments can only go once the image holds their changes.

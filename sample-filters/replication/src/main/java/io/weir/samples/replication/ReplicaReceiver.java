@@ -212,9 +212,9 @@ public final class ReplicaReceiver implements AutoCloseable {
         int blockSize = p.getInt();
         int flags = p.get() & 0xff;
         String diskId = Frame.readUtf8(p);
-        if (minVersion > Frame.VERSION || maxVersion < Frame.VERSION) {
+        if (minVersion > Frame.PROTOCOL || maxVersion < Frame.PROTOCOL) {
             refuse(out, "protocol versions " + minVersion + ".." + maxVersion + " not supported; this replica speaks "
-                    + Frame.VERSION);
+                    + Frame.PROTOCOL);
             return null;
         }
         try {
@@ -268,7 +268,7 @@ public final class ReplicaReceiver implements AutoCloseable {
                 return null;
             });
         }
-        ByteBuffer welcome = ByteBuffer.allocate(11).putShort((short) Frame.VERSION).put((byte) (known ? 0 : 1))
+        ByteBuffer welcome = ByteBuffer.allocate(11).putShort((short) Frame.PROTOCOL).put((byte) (known ? 0 : 1))
                 .putLong(image.capacity()).flip();
         new Frame(Frame.WELCOME, 0, 0, welcome).writeTo(out);
         out.flush();
@@ -430,7 +430,17 @@ public final class ReplicaReceiver implements AutoCloseable {
                     case Frame.BARRIER -> {
                         image.apply(changes);
                         changes.clear();
-                        image.checkpoint(Journal.micros(f.payload.getLong(0)));
+                        if (f.payload.remaining() != Frame.BARRIER_BYTES) {
+                            throw new Frame.ProtocolException("a BARRIER of " + f.payload.remaining() + " bytes, not "
+                                    + Frame.BARRIER_BYTES);
+                        }
+                        Checkpoint.Cause cause;
+                        try {
+                            cause = Checkpoint.Cause.of(f.payload.get(8));
+                        } catch (IllegalArgumentException e) {
+                            throw new Frame.ProtocolException("BARRIER: " + e.getMessage());
+                        }
+                        image.checkpoint(Journal.micros(f.payload.getLong(0)), cause);
                         unsyncedBytes = 0;
                         lastSync = System.nanoTime();
                         durable = f.seq;

@@ -382,8 +382,7 @@ final class ReplicationFilter implements Filter {
             case FLUSH -> {
                 synchronized (lock) {
                     if (accepting()) {
-                        enqueue(Frame.BARRIER, 0, ByteBuffer.allocate(8)
-                                .putLong(0, Journal.micros(Instant.now())), -1, -1);
+                        enqueue(Frame.BARRIER, 0, Frame.barrier(Instant.now(), Checkpoint.Cause.FLUSH), -1, -1);
                     }
                 }
                 chain.pass();
@@ -613,7 +612,7 @@ final class ReplicationFilter implements Filter {
         synchronized (lock) {
             byte[] id = diskId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             ByteBuffer b = ByteBuffer.allocate(2 + 2 + 16 + 8 + 4 + 1 + 2 + id.length);
-            b.putShort((short) Frame.VERSION).putShort((short) Frame.VERSION).put(streamId).putLong(ctx.capacity())
+            b.putShort((short) Frame.PROTOCOL).putShort((short) Frame.PROTOCOL).put(streamId).putLong(ctx.capacity())
                     .putInt(ctx.blockSize()).put((byte) (fresh ? 1 : 0)).putShort((short) id.length).put(id);
             announcedCapacity = ctx.capacity();
             return b.flip();
@@ -797,8 +796,7 @@ final class ReplicationFilter implements Filter {
                 if (r < 0) {
                     if (dirty.isEmpty()) {
                         enqueue(Frame.RESYNC_END, 0, null, -1, -1);
-                        enqueue(Frame.BARRIER, 0, ByteBuffer.allocate(8).putLong(0, Journal.micros(Instant.now())),
-                                -1, -1);
+                        enqueue(Frame.BARRIER, 0, Frame.barrier(Instant.now(), Checkpoint.Cause.RESYNC), -1, -1);
                         state = LinkState.STREAMING;
                         LOG.log(Level.INFO, "disk '" + diskId + "': resync to " + target + " complete ("
                                 + resyncDone + " bytes)");
@@ -1078,8 +1076,9 @@ final class ReplicationFilter implements Filter {
             case SNAPSHOT_PREPARE -> {
                 long seq;
                 synchronized (lock) {
-                    seq = accepting() ? enqueue(Frame.BARRIER, 0, ByteBuffer.allocate(8)
-                            .putLong(0, Journal.micros(Instant.now())), -1, -1) : 0;
+                    seq = accepting()
+                            ? enqueue(Frame.BARRIER, 0, Frame.barrier(Instant.now(), Checkpoint.Cause.SNAPSHOT), -1, -1)
+                            : 0;
                 }
                 awaitAck(seq, half(deadline));
             }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.weir.backend.memory.MemoryBackend;
+import io.weir.filter.ControlEvent;
 import io.weir.filter.FilterClass;
 import io.weir.filter.IoRequest;
 import io.weir.filter.IoStatus;
@@ -117,6 +118,7 @@ class AsyncReplicationTest {
             List<Checkpoint> checkpoints = store.checkpoints("d2");
             // The first checkpoint is the empty disk's, from the FLUSH before the rounds.
             assertEquals(rounds + 1, checkpoints.size(), checkpoints.toString());
+            assertTrue(checkpoints.stream().allMatch(c -> c.cause() == Checkpoint.Cause.FLUSH), checkpoints.toString());
             for (int i = 0; i < rounds; i++) {
                 Path out = tmp.resolve("d2-at-" + i + ".raw");
                 Checkpoint c = store.recover("d2", checkpoints.get(i + 1).primaryAt(), out);
@@ -170,9 +172,17 @@ class AsyncReplicationTest {
                 assertTrue(flush(disk).isOk());
                 ReplicationMetrics m = Loopback.caughtUp(factory, "d3");
                 assertTrue(m.connects() >= 2, m.toString());
+                disk.stun(Duration.ofSeconds(5));
+                disk.deliver(ControlEvent.Kind.SNAPSHOT_PREPARE, Duration.ofSeconds(5));
+                disk.deliver(ControlEvent.Kind.SNAPSHOT_COMMIT, Duration.ofSeconds(5));
+                disk.unstun();
                 assertTrue(m.resyncDone() > 0, m.toString());
             }
             assertArrayEquals(backend.peek(0, (int) CAPACITY), net.replicaBytes("d3", 0, (int) CAPACITY));
+            // a finished resync and a snapshot are checkpoints of their own, told apart from the guest's FLUSHes
+            List<Checkpoint.Cause> causes = net.receiver.store().checkpoints("d3").stream().map(Checkpoint::cause).toList();
+            assertTrue(causes.containsAll(List.of(Checkpoint.Cause.FLUSH, Checkpoint.Cause.RESYNC)), causes.toString());
+            assertEquals(Checkpoint.Cause.SNAPSHOT, causes.get(causes.size() - 1), causes.toString());
         }
     }
 

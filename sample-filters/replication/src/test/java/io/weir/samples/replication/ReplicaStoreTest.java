@@ -149,7 +149,7 @@ class ReplicaStoreTest {
         try (ReplicaImage image = ReplicaImage.create(root, "r5", new byte[16], CAPACITY, 512, clock,
                 ReplicaImage.Retention.DEFAULT)) {
             image.apply(List.of(new ReplicaImage.Change(0, 8192, java.nio.ByteBuffer.wrap(pattern(1, 8192)))));
-            image.checkpoint(java.time.Instant.now());
+            image.checkpoint(java.time.Instant.now(), Checkpoint.Cause.FLUSH);
             atCheckpoint = Files.readAllBytes(root.resolve("r5").resolve(ReplicaImage.IMAGE));
             image.consistent(false);
             image.apply(List.of(new ReplicaImage.Change(4096, 65536, java.nio.ByteBuffer.wrap(pattern(2, 65536))),
