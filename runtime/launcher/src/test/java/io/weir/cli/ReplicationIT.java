@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -35,6 +33,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.weir.samples.replication.Proxy;
+
 /**
  * The replication sample between two runtimes on loopback, as operators set it up from its README: node
  * certificates from {@code weir pki issue-node}, the receiver started with {@code weir settings set} on the replica
@@ -51,7 +51,7 @@ class ReplicationIT extends WeirProcessTest {
             Passwords.KEY_ENV, "node-secret-123");
 
     private Path replicaData;
-    private Relay relay;
+    private Proxy relay;
 
     @BeforeEach
     void secondRuntime() throws IOException {
@@ -115,7 +115,7 @@ class ReplicationIT extends WeirProcessTest {
         if (mode.equals("sync")) {
             settingsAreCheckedAndOutliveARestart(port);
         }
-        relay = new Relay(port);
+        relay = new Proxy(port);
 
         // the primary runtime: the filter attached to a disk, replicating through the relay
         startRuntime(dataDir.resolve("runtime.log"), "--no-demo");
@@ -136,10 +136,10 @@ class ReplicationIT extends WeirProcessTest {
             awaitGuestIo("d");
             awaitStreaming(label);
             Thread.sleep(500 + random.nextInt(1500));
-            relay.cut();
+            relay.refuse(true);
             Thread.sleep(300 + random.nextInt(1200));
             if (mode.equals("sync")) {
-                relay.heal();
+                relay.refuse(false);
                 // a primary killed mid-resync leaves an inconsistent replica (failover rolls back to a checkpoint):
                 // wait until the primary streams in order again, then kill it
                 awaitStreaming(label);
@@ -152,7 +152,7 @@ class ReplicationIT extends WeirProcessTest {
         } finally {
             assertTrue(client.waitFor(PATIENCE_SECONDS, TimeUnit.SECONDS), "the NBD client did not stop");
         }
-        relay.heal();
+        relay.refuse(false);
         Writes writes = Writes.read(log);
         assertTrue(writes.acked > 200, label + ": the client wrote too little to test anything: " + writes.acked);
 
@@ -429,87 +429,6 @@ class ReplicationIT extends WeirProcessTest {
             System.out.println("replication " + label + ": the replica holds writes up to " + newest + " and the whole "
                     + "state of the FLUSH after write " + (barrier < 0 ? 0 : flushSeq.get(barrier)) + " (last write sent "
                     + last + ", " + flushSeq.size() + " FLUSHes)");
-        }
-    }
-
-    /** A TCP relay on loopback the test can cut (every connection closed, new ones refused) and heal. */
-    static final class Relay implements AutoCloseable {
-        private final ServerSocket server;
-        private final int target;
-        private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-        private volatile boolean cut;
-
-        Relay(int target) throws IOException {
-            this.target = target;
-            this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread t = new Thread(this::accept, "relay-accept");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        int port() {
-            return server.getLocalPort();
-        }
-
-        void cut() {
-            cut = true;
-            open.forEach(Relay::closeQuietly);
-            open.clear();
-        }
-
-        void heal() {
-            cut = false;
-        }
-
-        private void accept() {
-            while (!server.isClosed()) {
-                try {
-                    Socket in = server.accept();
-                    if (cut) {
-                        in.close();
-                        continue;
-                    }
-                    Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
-                    open.add(in);
-                    open.add(out);
-                    pump(in, out);
-                    pump(out, in);
-                } catch (IOException e) {
-                    // closed, or the receiver refused: the client retries
-                }
-            }
-        }
-
-        private void pump(Socket from, Socket to) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[65536];
-                try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
-                    for (int n; (n = i.read(buf)) > 0; ) {
-                        o.write(buf, 0, n);
-                    }
-                } catch (IOException e) {
-                    // cut or closed
-                } finally {
-                    closeQuietly(from);
-                    closeQuietly(to);
-                }
-            }, "relay-pump");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        private static void closeQuietly(Socket s) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // already closed
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            cut();
-            server.close();
         }
     }
 }

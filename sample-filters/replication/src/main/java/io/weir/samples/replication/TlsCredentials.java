@@ -170,13 +170,17 @@ public final class TlsCredentials {
         return server;
     }
 
-    private static char[] readPassword(Path file) throws IOException {
-        byte[] bytes;
+    /** The bytes of {@code file}; an error names it as {@code what}. */
+    private static byte[] read(Path file, String what) throws IOException {
         try {
-            bytes = Files.readAllBytes(file);
+            return Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new IOException("password file " + file + " cannot be read: " + e.getMessage(), e);
+            throw new IOException(what + " " + file + " cannot be read: " + e.getMessage(), e);
         }
+    }
+
+    private static char[] readPassword(Path file) throws IOException {
+        byte[] bytes = read(file, "password file");
         String text = new String(bytes, StandardCharsets.UTF_8);
         int nl = text.indexOf('\n');
         String line = (nl < 0 ? text : text.substring(0, nl)).replace("\r", "");
@@ -185,12 +189,7 @@ public final class TlsCredentials {
     }
 
     private static Collection<? extends CRL> readCrl(Path file) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new IOException("CRL " + file + " cannot be read: " + e.getMessage(), e);
-        }
+        byte[] bytes = read(file, "CRL");
         try {
             Collection<? extends CRL> crls = CertificateFactory.getInstance("X.509")
                     .generateCRLs(new ByteArrayInputStream(bytes));
@@ -204,12 +203,7 @@ public final class TlsCredentials {
     }
 
     private static List<X509Certificate> readPem(Path file) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new IOException("trust anchor " + file + " cannot be read: " + e.getMessage(), e);
-        }
+        byte[] bytes = read(file, "trust anchor");
         try {
             Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509")
                     .generateCertificates(new ByteArrayInputStream(bytes));

@@ -13,9 +13,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A TCP relay on loopback between a primary and a receiver, to break or stall the replication link the way a
  * network does: {@link #cut()} closes every relayed connection, {@link #stall()} stops moving bytes (TCP
- * backpressure reaches both ends) until {@link #resume()}, {@link #refuse(boolean)} makes new connections fail.
+ * backpressure reaches both ends) until {@link #resume()}, {@link #refuse(boolean)} makes new connections fail (and
+ * cuts the open ones). Published in this module's test-jar for tests that run the receiver in another process.
  */
-final class Proxy implements AutoCloseable {
+public final class Proxy implements AutoCloseable {
     private final ServerSocket server;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -24,7 +25,7 @@ final class Proxy implements AutoCloseable {
     private volatile boolean refusing;
     private volatile boolean closed;
 
-    Proxy(int targetPort) throws IOException {
+    public Proxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(this::accept, "test-proxy-accept");
@@ -32,11 +33,11 @@ final class Proxy implements AutoCloseable {
         t.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
-    void cut() {
+    public void cut() {
         for (Socket s : sockets) {
             try {
                 s.close();
@@ -47,18 +48,18 @@ final class Proxy implements AutoCloseable {
         sockets.clear();
     }
 
-    void stall() {
+    public void stall() {
         stalled = true;
     }
 
-    void resume() {
+    public void resume() {
         synchronized (gate) {
             stalled = false;
             gate.notifyAll();
         }
     }
 
-    void refuse(boolean value) {
+    public void refuse(boolean value) {
         refusing = value;
         if (value) {
             cut();
