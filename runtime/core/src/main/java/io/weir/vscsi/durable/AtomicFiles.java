@@ -23,7 +23,10 @@ public final class AtomicFiles {
     /** Replace {@code target} with {@code contents} atomically and durably. */
     public static void write(Path target, byte[] contents) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            forceDirectory(dir.getParent()); // the new directory's own entry must survive a power loss too
+        }
         Path tmp = dir.resolve(target.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {

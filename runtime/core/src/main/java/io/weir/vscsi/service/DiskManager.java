@@ -473,12 +473,10 @@ public final class DiskManager implements DiskService {
         try {
             requireActive();
             Managed m = managed(id);
-            if (!uses(m.spec, filterName)) {
-                throw new DiskException(Reason.NOT_FOUND, "disk '" + id + "' has no filter '" + filterName + "'");
-            }
+            FilterAttachment current = attachment(m.spec, filterName).orElseThrow(() -> new DiskException(
+                    Reason.NOT_FOUND, "disk '" + id + "' has no filter '" + filterName + "'"));
             // new settings, same version: the provider serving the live disk, else the one the disk asks for
-            FactoryEntry asked = m.spec.filters().stream().filter(f -> f.filterName().equals(filterName)).findFirst()
-                    .map(this::providerFor).orElse(null);
+            FactoryEntry asked = providerFor(current);
             FactoryEntry entry = m.open != null && m.serving.containsKey(filterName) ? m.serving.get(filterName)
                     : asked != null ? asked : requireFactory(filterName);
             checkSettings(entry, config);
@@ -560,8 +558,7 @@ public final class DiskManager implements DiskService {
             pin(m, filterName, target); // it opens with the new version
             return new FilterMove(id, filterName, fromOrigin, target.origin(), Optional.empty(), "");
         }
-        Map<String, Object> config = m.spec.filters().stream().filter(f -> f.filterName().equals(filterName))
-                .findFirst().orElseThrow().config();
+        Map<String, Object> config = attachment(m.spec, filterName).orElseThrow().config();
         try {
             checkSettings(target, config);
             SwapReport report = m.open.swapLive(layerSpec(target, config), eventTimeout);
@@ -719,9 +716,7 @@ public final class DiskManager implements DiskService {
         if (serving != null) {
             return serving == f;
         }
-        return m.spec.filters().stream().filter(a -> a.filterName().equals(f.name())).findFirst()
-                .map(a -> a.version().isEmpty() ? providerFor(a) == f : f.version().equals(parsedOrNull(a.version())))
-                .orElse(false);
+        return attachment(m.spec, f.name()).map(a -> providerFor(a) == f).orElse(false);
     }
 
     private static Version parsedOrNull(String version) {
@@ -759,7 +754,12 @@ public final class DiskManager implements DiskService {
     }
 
     private static boolean uses(DiskSpec spec, String filterName) {
-        return spec.filters().stream().anyMatch(f -> f.filterName().equals(filterName));
+        return attachment(spec, filterName).isPresent();
+    }
+
+    /** The disk's attachment of {@code filterName}, if it has one. */
+    private static Optional<FilterAttachment> attachment(DiskSpec spec, String filterName) {
+        return spec.filters().stream().filter(f -> f.filterName().equals(filterName)).findFirst();
     }
 
     private static LayerSpec layerSpec(FactoryEntry e, Map<String, Object> config) {

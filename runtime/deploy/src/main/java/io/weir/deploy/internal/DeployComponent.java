@@ -540,22 +540,26 @@ public final class DeployComponent implements FilterBundles {
 
     /** The disks (and filter) the catalog keeps on {@code old}'s version of one of its filters. */
     private List<String> pinnedTo(Entry old) {
-        org.osgi.framework.Version version;
-        try {
-            version = org.osgi.framework.Version.parseVersion(old.version());
-        } catch (IllegalArgumentException e) {
-            return List.of();
-        }
+        Optional<Version> version = bundleVersion(old.version());
         List<String> out = new ArrayList<>();
         for (DiskInfo d : disks.list()) {
             for (FilterAttachment f : d.spec().filters()) {
                 if (!f.version().isEmpty() && old.filters().contains(f.filterName())
-                        && version.equals(org.osgi.framework.Version.parseVersion(f.version()))) {
+                        && version.isPresent() && version.equals(bundleVersion(f.version()))) {
                     out.add(d.spec().id() + " (" + f.filterName() + ")");
                 }
             }
         }
         return out;
+    }
+
+    /** {@code text} as a bundle version; empty when it is not one. */
+    private static Optional<Version> bundleVersion(String text) {
+        try {
+            return Optional.of(Version.parseVersion(text));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** Judge one recorded bundle again from its stored copy and install it when it passes; returns its new entry. */

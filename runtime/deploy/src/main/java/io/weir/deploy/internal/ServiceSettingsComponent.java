@@ -6,7 +6,6 @@ import java.nio.file.Paths;
 import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Hashtable;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -128,7 +127,7 @@ public final class ServiceSettingsComponent implements ServiceSettings {
     }
 
     private void push(String pid, Map<String, String> settings) throws IOException {
-        Dictionary<String, Object> d = new Hashtable<>(new LinkedHashMap<String, Object>(settings));
+        Dictionary<String, Object> d = new Hashtable<>(settings);
         configAdmin.getConfiguration(pid, ANY_LOCATION).update(d);
     }
 

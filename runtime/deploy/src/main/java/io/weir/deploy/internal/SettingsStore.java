@@ -39,10 +39,6 @@ final class SettingsStore {
     }
 
     void put(String pid, Map<String, String> settings) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            AtomicFiles.forceDirectory(dir.getParent());
-        }
         AtomicFiles.write(file(pid), GSON.toJson(new TreeMap<>(settings)).getBytes(StandardCharsets.UTF_8));
     }
 
