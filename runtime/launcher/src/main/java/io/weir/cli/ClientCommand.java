@@ -5,7 +5,6 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -40,21 +39,12 @@ abstract class ClientCommand implements Callable<Integer> {
 
     /** Print a listing: JSON for scripts, a line saying there is nothing, or a table. */
     Integer printList(JsonArray items, boolean json, String none, Function<JsonArray, Table> table) {
-        if (json) {
-            printJson(items);
-        } else if (items.isEmpty()) {
-            out().println(none);
-        } else {
-            table.apply(items).print(out(), "");
-        }
-        out().flush();
-        return ExitCode.OK;
+        return Render.printList(out(), items, json, none, table);
     }
 
     /** Print {@code json} for scripts: indented, one value. */
     void printJson(JsonElement json) {
-        out().println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json));
-        out().flush();
+        Render.printJson(out(), json);
     }
 
     ParameterException usage(String message) {

@@ -4,7 +4,9 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -12,6 +14,26 @@ import com.google.gson.JsonObject;
 /** Human renderings of the admin protocol's objects. */
 final class Render {
     private Render() {
+    }
+
+    /** Print a listing to {@code out}: JSON for scripts, a line saying there is nothing, or a table. */
+    static Integer printList(PrintWriter out, JsonArray items, boolean json, String none,
+            Function<JsonArray, Table> table) {
+        if (json) {
+            printJson(out, items);
+        } else if (items.isEmpty()) {
+            out.println(none);
+        } else {
+            table.apply(items).print(out, "");
+        }
+        out.flush();
+        return ExitCode.OK;
+    }
+
+    /** Print {@code json} to {@code out} for scripts: indented, one value. */
+    static void printJson(PrintWriter out, JsonElement json) {
+        out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json));
+        out.flush();
     }
 
     static String str(JsonObject o, String field) {

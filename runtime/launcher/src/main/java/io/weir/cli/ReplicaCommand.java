@@ -71,20 +71,16 @@ final class ReplicaCommand implements Runnable {
 
         /** Print rows: JSON for scripts, a line saying there are none, or the table. */
         Integer printRows(JsonArray rows, Table table, String none) {
-            if (json) {
-                out().println(rows);
-            } else if (rows.isEmpty()) {
-                out().println(none);
-            } else {
-                table.print(out(), "");
-            }
-            out().flush();
-            return ExitCode.OK;
+            return Render.printList(out(), rows, json, none, r -> table);
         }
 
         void print(JsonObject o, String text) {
-            out().println(json ? o.toString() : text);
-            out().flush();
+            if (json) {
+                Render.printJson(out(), o);
+            } else {
+                out().println(text);
+                out().flush();
+            }
         }
     }
 

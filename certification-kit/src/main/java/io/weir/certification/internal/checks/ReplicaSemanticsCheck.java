@@ -205,14 +205,13 @@ public final class ReplicaSemanticsCheck implements Check {
                 int[] after = k + 1 < states.size() ? states.get(k + 1) : null;
                 boolean fits = true;
                 for (int u = 0; u < UNITS && fits; u++) {
-                    byte[] got = Arrays.copyOfRange(all, u * Workload.UNIT, (u + 1) * Workload.UNIT);
                     List<Integer> allowed = new ArrayList<>(List.of(base[u]));
                     if (after != null) {
                         allowed.add(after[u]);
                     } else if (inFlight.containsKey(u)) {
                         allowed.add(inFlight.get(u));
                     }
-                    fits = patterns.match(u, got, allowed.stream().mapToInt(Integer::intValue).toArray()) >= 0;
+                    fits = holds(u, unit(all, u), allowed);
                 }
                 if (fits) {
                     return;
@@ -220,6 +219,15 @@ public final class ReplicaSemanticsCheck implements Check {
             }
             out.fail("asynchronous: a sample of the replica taken " + when + " is no FLUSH-consistent prefix of what"
                     + " the guest wrote (checked against " + states.size() + " FLUSH points)");
+        }
+
+        /** Whether {@code got}, unit {@code u} of the replica, holds one of the {@code allowed} versions. */
+        private boolean holds(int u, byte[] got, List<Integer> allowed) {
+            return patterns.match(u, got, allowed.stream().mapToInt(Integer::intValue).toArray()) >= 0;
+        }
+
+        private static byte[] unit(byte[] image, int u) {
+            return Arrays.copyOfRange(image, u * Workload.UNIT, (u + 1) * Workload.UNIT);
         }
 
         /** After the link returns, the replica must reach every acknowledged version within the bound. */
@@ -231,10 +239,10 @@ public final class ReplicaSemanticsCheck implements Check {
                 byte[] all = replica.read(station.id(), 0, UNITS * Workload.UNIT);
                 behind = new ArrayList<>();
                 for (int u = 0; u < UNITS; u++) {
-                    byte[] got = Arrays.copyOfRange(all, u * Workload.UNIT, (u + 1) * Workload.UNIT);
+                    byte[] got = unit(all, u);
                     List<Integer> allowed = new ArrayList<>(List.of(acked[u]));
                     allowed.addAll(maybe.getOrDefault(u, List.of()));
-                    if (patterns.match(u, got, allowed.stream().mapToInt(Integer::intValue).toArray()) < 0) {
+                    if (!holds(u, got, allowed)) {
                         behind.add("unit " + u + " holds " + patterns.describe(u, got, next) + ", expected version "
                                 + acked[u]);
                     }

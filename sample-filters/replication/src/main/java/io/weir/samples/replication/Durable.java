@@ -28,7 +28,7 @@ final class Durable {
         try {
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            throw new IOException("cannot replace " + file + " atomically on this file system", e);
         }
         syncDirectory(file.getParent());
     }
